@@ -1,0 +1,4 @@
+package chat;
+
+/** Marker for messages, events and snapshots serialized with Jackson CBOR (see reference.conf). */
+public interface CborSerializable {}

@@ -1,0 +1,323 @@
+package chat.gateway;
+
+import chat.CborSerializable;
+import chat.presence.Presence;
+import chat.user.Conversations;
+import chat.user.User;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.http.javadsl.model.ws.TextMessage;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * One WebSocket: no business state, only the socket's view of its user's stream. It registers with
+ * the user's {@link User} entity (updates) and {@link Presence} entity (online, typing), replays
+ * {@code sync} from the journal page by page as the socket drains, and writes frames into a bounded
+ * outbound queue: presence and typing are shed first, and a socket too slow for its chat updates is
+ * closed (its client resyncs) rather than letting memory grow.
+ */
+public final class Connection extends AbstractBehavior<Connection.Msg> {
+
+  public sealed interface Msg extends CborSerializable {}
+  /** One parsed client frame; {@code ackTo} lets the socket read the next one (back-pressure). */
+  public record Inbound(ClientFrame frame, ActorRef<StreamAck> ackTo) implements Msg {}
+  public record StreamStarted(ActorRef<StreamAck> ackTo) implements Msg {}
+  public record StreamEnded() implements Msg {}
+  private record FromUser(User.Outbound out) implements Msg {}
+  private record FromPresence(Presence.Live live) implements Msg {}
+  private record PageLoaded(long from, int requested, List<User.Update> updates) implements Msg {}
+  private record PageFailed(long from, String reason) implements Msg {}
+  private record LoadNextPage() implements Msg {}
+  private record PeerChecked(ClientFrame.Send send, String peer, boolean exists, ActorRef<StreamAck> ackTo) implements Msg {}
+  private record Reregister() implements Msg {}
+
+  public enum StreamAck { INSTANCE }
+
+  public static Behavior<Msg> create(String userId, Gateway gateway, BoundedSourceQueue<Message> out) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Connection(ctx, timers, userId, gateway, out)));
+  }
+
+  private final String userId;
+  private final Gateway gateway;
+  private final BoundedSourceQueue<Message> out;
+  private final TimerScheduler<Msg> timers;
+  private final EntityRef<User.Command> user;
+  private final ActorRef<User.Outbound> asUserListener;
+  private final ActorRef<Presence.Live> asPresenceListener;
+  private final Set<String> subscriptions = new HashSet<>();
+
+  private boolean helloSent;
+  private ActorRef<StreamAck> pendingStart;
+  /** Highest seq this socket has been sent (or, before any sync, the stream's seq at connect). */
+  private long lastSentSeq;
+  /** Replay state: while replaying, live updates wait here. */
+  private boolean replaying;
+  private final ArrayDeque<User.Update> heldLive = new ArrayDeque<>();
+  private boolean heldOverflowed;
+  private long lastActivityReport;
+  private boolean closed;
+
+  private Connection(ActorContext<Msg> ctx, TimerScheduler<Msg> timers, String userId, Gateway gateway, BoundedSourceQueue<Message> out) {
+    super(ctx);
+    this.userId = userId;
+    this.gateway = gateway;
+    this.out = out;
+    this.timers = timers;
+    this.user = gateway.sharding.entityRefFor(User.TYPE_KEY, userId);
+    this.asUserListener = ctx.messageAdapter(User.Outbound.class, FromUser::new);
+    this.asPresenceListener = ctx.messageAdapter(Presence.Live.class, FromPresence::new);
+    user.tell(new User.Connect(asUserListener));
+    presenceOf(userId).tell(new Presence.Online(asPresenceListener));
+    // Entities can move or restart (rebalance, crash); registering again is idempotent and cheap.
+    timers.startTimerWithFixedDelay(new Reregister(), Duration.ofSeconds(30));
+    gateway.openSockets.incrementAndGet();
+  }
+
+  @Override
+  public Receive<Msg> createReceive() {
+    return newReceiveBuilder().onMessage(Msg.class, this::handle).build();
+  }
+
+  private Behavior<Msg> handle(Msg msg) {
+    switch (msg) {
+      case StreamStarted s -> {
+        // the first client frame is read only after `hello` went out: hello is always frame one
+        if (helloSent) s.ackTo().tell(StreamAck.INSTANCE);
+        else pendingStart = s.ackTo();
+      }
+      case Inbound in -> onFrame(in.frame(), in.ackTo());
+      case PeerChecked p -> {
+        if (p.exists()) user.tell(new User.Send(p.send().id(), p.peer(), p.send().body(), asUserListener));
+        else error(p.send().id(), "not_found", "no such user: " + p.peer());
+        p.ackTo().tell(StreamAck.INSTANCE);
+      }
+      case FromUser f -> onUser(f.out());
+      case FromPresence f -> onPresence(f.live());
+      case PageLoaded p -> onPage(p);
+      case PageFailed p -> {
+        getContext().getLog().warn("sync replay for {} failed at {}: {}", userId, p.from(), p.reason());
+        timers.startSingleTimer(new LoadNextPage(), Duration.ofMillis(500));
+      }
+      case LoadNextPage l -> loadNextPage();
+      case Reregister r -> {
+        user.tell(new User.Connect(asUserListener));
+        presenceOf(userId).tell(new Presence.Online(asPresenceListener));
+      }
+      case StreamEnded e -> {
+        return stop();
+      }
+    }
+    return closed ? stop() : this;
+  }
+
+  private Behavior<Msg> stop() {
+    gateway.openSockets.decrementAndGet();
+    user.tell(new User.Disconnect(asUserListener));
+    presenceOf(userId).tell(new Presence.Offline(asPresenceListener));
+    for (String u : subscriptions) presenceOf(u).tell(new Presence.Unsubscribe(asPresenceListener));
+    return Behaviors.stopped();
+  }
+
+  // ---------------------------------------------------------------- client frames
+
+  private void onFrame(ClientFrame frame, ActorRef<StreamAck> ackTo) {
+    gateway.framesIn.increment();
+    reportActivity();
+    if (!(frame instanceof ClientFrame.Invalid) && !gateway.limiter.tryAcquire(userId)) {
+      error(frame instanceof ClientFrame.Send s ? s.id() : null, "rate_limited", "too many frames; slow down");
+      ackTo.tell(StreamAck.INSTANCE);
+      return;
+    }
+    switch (frame) {
+      case ClientFrame.Send s -> {
+        if (send(s, ackTo)) return; // acknowledged once the recipient check completes
+      }
+      case ClientFrame.Sync s -> startReplay(s.after());
+      case ClientFrame.Received r -> user.tell(new User.Received(r.upTo()));
+      case ClientFrame.Read r -> {
+        if (Conversations.peerOf(r.conversation(), userId) == null) {
+          error(null, "not_member", "not a conversation of yours: " + r.conversation());
+        } else {
+          user.tell(new User.Read(r.conversation(), r.upTo()));
+        }
+      }
+      case ClientFrame.Subscribe s -> {
+        for (String u : s.users()) {
+          if (s.subscribe() ? subscriptions.add(u) : subscriptions.remove(u)) {
+            presenceOf(u).tell(s.subscribe() ? new Presence.Subscribe(asPresenceListener) : new Presence.Unsubscribe(asPresenceListener));
+          }
+        }
+      }
+      case ClientFrame.Typing t -> {
+        String peer = directPeer(t.to());
+        if (peer == null) error(null, "invalid", "typing 'to' must be user:<name> of another user");
+        else presenceOf(peer).tell(new Presence.Typing(Conversations.direct(userId, peer), userId));
+      }
+      case ClientFrame.Ping p -> emit(Frames.PONG, true);
+      case ClientFrame.Invalid i -> error(i.id(), i.code(), i.message());
+    }
+    ackTo.tell(StreamAck.INSTANCE);
+  }
+
+  /** @return true when the inbound ack is deferred until the recipient is known to exist. */
+  private boolean send(ClientFrame.Send s, ActorRef<StreamAck> ackTo) {
+    String peer = directPeer(s.to());
+    if (peer == null) {
+      if (s.to().startsWith("group:")) error(s.id(), "not_found", "no such group: " + s.to().substring(6));
+      else error(s.id(), "invalid", "'to' must be user:<name> of another user or group:<id>");
+      return false;
+    }
+    if (Boolean.TRUE.equals(gateway.directory.cached(peer))) {
+      user.tell(new User.Send(s.id(), peer, s.body(), asUserListener));
+      return false;
+    }
+    // Frames of one socket stay in order: the next frame is read only after this check.
+    getContext().pipeToSelf(gateway.directory.exists(peer),
+        (exists, failure) -> new PeerChecked(s, peer, exists != null && exists, ackTo));
+    return true;
+  }
+
+  private String directPeer(String to) {
+    if (!to.startsWith("user:")) return null;
+    String peer = to.substring(5);
+    return ClientFrame.USERNAME.matcher(peer).matches() && !peer.equals(userId) ? peer : null;
+  }
+
+  private void reportActivity() {
+    long now = System.currentTimeMillis();
+    if (now - lastActivityReport >= gateway.settings.activityInterval().toMillis()) {
+      lastActivityReport = now;
+      presenceOf(userId).tell(new Presence.Activity(now));
+    }
+  }
+
+  // ---------------------------------------------------------------- updates
+
+  private void onUser(User.Outbound o) {
+    switch (o) {
+      case User.Connected c -> {
+        if (!helloSent) {
+          helloSent = true;
+          if (!replaying) lastSentSeq = Math.max(lastSentSeq, c.lastSeq());
+          emit(Frames.hello(userId, c.lastSeq(), System.currentTimeMillis()), true);
+          if (pendingStart != null) pendingStart.tell(StreamAck.INSTANCE);
+          pendingStart = null;
+        }
+      }
+      case User.Update u -> {
+        if (replaying) hold(u);
+        else if (u.seq() > lastSentSeq) sendUpdate(u);
+      }
+      case User.Acked a -> emit(Frames.ack(a), true);
+    }
+  }
+
+  private void sendUpdate(User.Update u) {
+    lastSentSeq = u.seq();
+    emit(Frames.update(userId, u.seq(), u.event()), true);
+  }
+
+  private void hold(User.Update u) {
+    if (heldLive.size() >= gateway.settings.syncPageSize() * 4) {
+      heldLive.clear(); // the journal has them all: replay simply continues further
+      heldOverflowed = true;
+    }
+    if (!heldOverflowed) heldLive.addLast(u);
+  }
+
+  private void startReplay(long after) {
+    lastSentSeq = after;
+    replaying = true;
+    heldLive.clear();
+    heldOverflowed = false;
+    loadNextPage();
+  }
+
+  private void loadNextPage() {
+    if (closed || !replaying) return;
+    int page = gateway.settings.syncPageSize();
+    if (out.size() + page > gateway.settings.outboundBuffer()) {
+      timers.startSingleTimer(new LoadNextPage(), Duration.ofMillis(20)); // let the socket drain first
+      return;
+    }
+    long from = lastSentSeq + 1;
+    getContext().pipeToSelf(
+        gateway.journal.currentEventsByPersistenceId(User.persistenceId(userId), from, from + page - 1)
+            .map(env -> new User.Update(env.sequenceNr(), (User.Event) env.event()))
+            .runWith(Sink.seq(), gateway.system),
+        (updates, failure) -> failure != null ? new PageFailed(from, failure.getMessage()) : new PageLoaded(from, page, updates));
+  }
+
+  private void onPage(PageLoaded p) {
+    if (!replaying || p.from() != lastSentSeq + 1) return; // a newer sync superseded this page
+    for (User.Update u : p.updates()) if (u.seq() > lastSentSeq) sendUpdate(u);
+    if (p.updates().size() == p.requested()) {
+      loadNextPage();
+      return;
+    }
+    // Caught up with the journal. Held live updates continue the stream unless there is a gap.
+    while (!heldLive.isEmpty() && heldLive.peekFirst().seq() <= lastSentSeq) heldLive.pollFirst();
+    boolean gap = heldOverflowed || (!heldLive.isEmpty() && heldLive.peekFirst().seq() != lastSentSeq + 1);
+    heldOverflowed = false;
+    if (gap) {
+      heldLive.clear();
+      loadNextPage();
+      return;
+    }
+    replaying = false;
+    while (!heldLive.isEmpty()) sendUpdate(heldLive.pollFirst());
+  }
+
+  // ---------------------------------------------------------------- presence and output
+
+  private void onPresence(Presence.Live live) {
+    switch (live) {
+      case Presence.PresenceChanged p -> emit(Frames.presence(p), false);
+      case Presence.TypingNow t -> emit(Frames.typing(t), false);
+    }
+  }
+
+  private void error(String id, String code, String message) {
+    gateway.errors(code).increment();
+    emit(Frames.error(id, code, message), true);
+  }
+
+  /**
+   * Queues a frame. Live-only frames are shed once the buffer is half full; a chat frame that does not
+   * fit closes the socket, since dropping it silently would break the stream's gapless order.
+   */
+  private void emit(String json, boolean essential) {
+    if (closed) return;
+    if (!essential && out.size() * 2 >= gateway.settings.outboundBuffer()) {
+      gateway.droppedLive.increment();
+      return;
+    }
+    QueueOfferResult result = out.offer(TextMessage.create(json));
+    if (result == QueueOfferResult.enqueued()) {
+      gateway.framesOut.increment();
+    } else if (essential) {
+      // completing the queue closes the socket after the frames already buffered
+      gateway.slowClosed.increment();
+      closed = true;
+      out.complete();
+    }
+  }
+
+  private EntityRef<Presence.Command> presenceOf(String user) {
+    return gateway.sharding.entityRefFor(Presence.TYPE_KEY, user);
+  }
+}

@@ -1,0 +1,88 @@
+package chat.gateway;
+
+import chat.json.Json;
+import chat.presence.Presence;
+import chat.user.User;
+
+/** Server -> client frames of PROTOCOL.md, written with a streaming generator. */
+public final class Frames {
+  private Frames() {}
+
+  public static String hello(String userId, long lastSeq, long serverTime) {
+    return Json.render(g -> {
+      g.writeStringField("type", "hello");
+      g.writeStringField("userId", userId);
+      g.writeNumberField("lastSeq", lastSeq);
+      g.writeNumberField("serverTime", serverTime);
+    });
+  }
+
+  /** The frame of one update in {@code userId}'s stream. */
+  public static String update(String userId, long seq, User.Event event) {
+    return switch (event) {
+      case User.MessageSent m -> message(seq, m.msgId(), m.conversation(), userId, m.ts(), m.body());
+      case User.MessageReceived m -> message(seq, m.msgId(), m.conversation(), m.from(), m.ts(), m.body());
+      case User.ReceiptAdded r -> Json.render(g -> {
+        g.writeStringField("type", "receipt");
+        g.writeNumberField("seq", seq);
+        g.writeStringField("msgId", r.msgId());
+        g.writeStringField("conversation", r.conversation());
+        g.writeStringField("status", r.status());
+        g.writeStringField("by", r.by());
+        g.writeNumberField("ts", r.ts());
+      });
+    };
+  }
+
+  private static String message(long seq, String msgId, String conversation, String from, long ts, String body) {
+    return Json.render(g -> {
+      g.writeStringField("type", "message");
+      g.writeNumberField("seq", seq);
+      g.writeStringField("msgId", msgId);
+      g.writeStringField("conversation", conversation);
+      g.writeStringField("from", from);
+      g.writeNumberField("ts", ts);
+      g.writeFieldName("body");
+      g.writeRawValue(body);
+    });
+  }
+
+  public static String ack(User.Acked a) {
+    return Json.render(g -> {
+      g.writeStringField("type", "ack");
+      g.writeStringField("id", a.clientId());
+      g.writeStringField("msgId", a.msgId());
+      g.writeStringField("conversation", a.conversation());
+      g.writeNumberField("ts", a.ts());
+      g.writeNumberField("seq", a.seq());
+    });
+  }
+
+  public static String error(String id, String code, String message) {
+    return Json.render(g -> {
+      g.writeStringField("type", "error");
+      if (id != null) g.writeStringField("id", id);
+      g.writeStringField("code", code);
+      g.writeStringField("message", message);
+    });
+  }
+
+  public static String presence(Presence.PresenceChanged p) {
+    return Json.render(g -> {
+      g.writeStringField("type", "presence");
+      g.writeStringField("user", p.user());
+      g.writeBooleanField("online", p.online());
+      if (p.lastSeen() > 0) g.writeNumberField("lastSeen", p.lastSeen());
+    });
+  }
+
+  public static String typing(Presence.TypingNow t) {
+    return Json.render(g -> {
+      g.writeStringField("type", "typing");
+      g.writeStringField("conversation", t.conversation());
+      g.writeStringField("user", t.user());
+    });
+  }
+
+  public static final String PONG = "{\"type\":\"pong\"}";
+}

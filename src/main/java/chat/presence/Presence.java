@@ -1,0 +1,164 @@
+package chat.presence;
+
+import chat.CborSerializable;
+import chat.account.Account;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * A user's presence: soft state, one sharded entity per user, no journal of its own. Online while any
+ * socket is registered; last seen kept in memory and written to the {@link Account} coalesced (on
+ * disconnect and at most once per flush interval), never once per frame. Pushes {@code presence}
+ * frames to subscribed sockets and relays {@code typing} to this user's sockets. Both are live-only:
+ * sockets drop them first under load.
+ */
+public final class Presence extends AbstractBehavior<Presence.Command> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Presence");
+
+  public sealed interface Command extends CborSerializable {}
+  /** A socket of this user is open. */
+  public record Online(ActorRef<Live> socket) implements Command {}
+  public record Offline(ActorRef<Live> socket) implements Command {}
+  /** Any frame from this user (sockets send at most one per activity interval). */
+  public record Activity(long ts) implements Command {}
+  public record Subscribe(ActorRef<Live> subscriber) implements Command {}
+  public record Unsubscribe(ActorRef<Live> subscriber) implements Command {}
+  /** {@code from} is typing in {@code conversation}: relay to this user's sockets. */
+  public record Typing(String conversation, String from) implements Command {}
+  public record PrivacyChanged(Account.LastSeenVisibility visibility) implements Command {}
+  private record Loaded(Account.Info info) implements Command {}
+  private record Tick() implements Command {}
+
+  /** Live-only frames for sockets. */
+  public sealed interface Live extends CborSerializable {}
+  /** {@code lastSeen} is 0 when unknown or hidden by the user's privacy setting. */
+  public record PresenceChanged(String user, boolean online, long lastSeen) implements Live {}
+  public record TypingNow(String conversation, String user) implements Live {}
+
+  public record Settings(Duration flushInterval) {}
+
+  public static Behavior<Command> create(EntityContext<Command> entity, Settings settings) {
+    return Behaviors.setup(ctx -> Behaviors.withStash(10_000, stash -> {
+      ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+      ctx.ask(Account.Info.class, sharding.entityRefFor(Account.TYPE_KEY, entity.getEntityId()), Duration.ofSeconds(10),
+          Account.Get::new,
+          (info, failure) -> new Loaded(info != null ? info
+              : new Account.Info(false, entity.getEntityId(), null, null, Account.LastSeenVisibility.everyone, 0L)));
+      return Behaviors.receive(Command.class)
+          .onMessage(Loaded.class, loaded -> stash.unstashAll(Behaviors.withTimers(timers -> {
+            timers.startTimerWithFixedDelay(new Tick(), settings.flushInterval());
+            return new Presence(ctx, entity, loaded.info());
+          })))
+          .onAnyMessage(other -> {
+            stash.stash(other);
+            return Behaviors.same();
+          })
+          .build();
+    }));
+  }
+
+  private final String userId;
+  private final EntityContext<Command> entity;
+  private final ClusterSharding sharding;
+  private final Set<ActorRef<Live>> sockets = new HashSet<>();
+  private final Set<ActorRef<Live>> subscribers = new HashSet<>();
+  private Account.LastSeenVisibility visibility;
+  private long lastSeen;
+  private long flushedLastSeen;
+
+  private Presence(ActorContext<Command> ctx, EntityContext<Command> entity, Account.Info info) {
+    super(ctx);
+    this.userId = entity.getEntityId();
+    this.entity = entity;
+    this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.visibility = info.lastSeenVisibility();
+    this.lastSeen = info.lastSeen();
+    this.flushedLastSeen = info.lastSeen();
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Command.class, this::handle)
+        .build();
+  }
+
+  private Behavior<Command> handle(Command command) {
+    switch (command) {
+      case Online o -> {
+        boolean wasOnline = !sockets.isEmpty();
+        if (sockets.add(o.socket())) getContext().watchWith(o.socket(), new Offline(o.socket()));
+        lastSeen = Math.max(lastSeen, System.currentTimeMillis());
+        if (!wasOnline) broadcast();
+      }
+      case Offline o -> {
+        boolean removed = sockets.remove(o.socket());
+        boolean removedSubscriber = subscribers.remove(o.socket());
+        if (removed || removedSubscriber) getContext().unwatch(o.socket());
+        if (removed && sockets.isEmpty()) {
+          lastSeen = System.currentTimeMillis();
+          flush();
+          broadcast();
+        }
+        // a socket that is both ours and a subscriber is watched once; keep watching if still needed
+        if (sockets.contains(o.socket()) || subscribers.contains(o.socket())) {
+          getContext().watchWith(o.socket(), new Offline(o.socket()));
+        }
+      }
+      case Activity a -> lastSeen = Math.max(lastSeen, a.ts());
+      case Subscribe s -> {
+        if (subscribers.add(s.subscriber()) && !sockets.contains(s.subscriber())) {
+          getContext().watchWith(s.subscriber(), new Offline(s.subscriber()));
+        }
+        s.subscriber().tell(current());
+      }
+      case Unsubscribe u -> {
+        if (subscribers.remove(u.subscriber()) && !sockets.contains(u.subscriber())) getContext().unwatch(u.subscriber());
+      }
+      case Typing t -> {
+        TypingNow frame = new TypingNow(t.conversation(), t.from());
+        sockets.forEach(s -> s.tell(frame));
+      }
+      case PrivacyChanged p -> {
+        visibility = p.visibility();
+        broadcast();
+      }
+      case Tick t -> {
+        flush();
+        if (sockets.isEmpty() && subscribers.isEmpty()) entity.getShard().tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+      }
+      case Loaded l -> { /* only while starting */ }
+    }
+    return this;
+  }
+
+  private PresenceChanged current() {
+    long shown = visibility == Account.LastSeenVisibility.everyone ? lastSeen : 0L;
+    return new PresenceChanged(userId, !sockets.isEmpty(), shown);
+  }
+
+  private void broadcast() {
+    if (subscribers.isEmpty()) return;
+    PresenceChanged frame = current();
+    subscribers.forEach(s -> s.tell(frame));
+  }
+
+  private void flush() {
+    if (lastSeen > flushedLastSeen) {
+      sharding.entityRefFor(Account.TYPE_KEY, userId).tell(new Account.RecordLastSeen(lastSeen));
+      flushedLastSeen = lastSeen;
+    }
+  }
+}

@@ -1,0 +1,428 @@
+package chat.user;
+
+import chat.CborSerializable;
+import chat.user.UserState.InRef;
+import chat.user.UserState.Outgoing;
+import chat.user.UserState.ReceiptItem;
+import chat.user.UserState.SentRef;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * A user's update stream: one sharded, event-sourced entity per user. Its journal holds ONLY updates,
+ * so the journal sequence number IS the protocol's gapless {@code seq}, and {@code sync} reads past
+ * updates straight from the journal. Everything else (dedup window, delivery outbox, receipt
+ * bookkeeping) is state rebuilt from those updates and bounded by snapshots.
+ *
+ * <p>Sending: the sender's entity persists {@code MessageSent} (its own stream), then hands the message
+ * to the recipient's entity in per-recipient batches, one batch in flight, retried with backoff until
+ * the recipient confirms. The recipient drops anything at or below the sender's high-water mark, so
+ * retries never duplicate and never reorder. The sender's socket gets its {@code ack} once the message
+ * is durable in both streams.
+ *
+ * <p>Receipts travel the other way as watermarks on the sender's own {@code seq}: a message is
+ * receipted at most once per recipient and status, even when a crash replays requests.
+ */
+public final class User extends EventSourcedBehavior<User.Command, User.Event, UserState> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "User");
+
+  // ---------------------------------------------------------------- protocol
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** A socket of this user registers for live updates; answered with {@link Connected}. */
+  public record Connect(ActorRef<Outbound> connection) implements Command {}
+  public record Disconnect(ActorRef<Outbound> connection) implements Command {}
+  /** {@code send} from one of this user's sockets to the direct conversation with {@code peer}. */
+  public record Send(String clientId, String peer, String body, ActorRef<Outbound> origin) implements Command {}
+  /** Messages handed over by {@code from}'s entity, in the sender's order. */
+  public record Deliver(String from, List<Delivery> messages, ActorRef<Delivered> replyTo) implements Command {}
+  /** The client holds every update up to {@code upTo}. */
+  public record Received(long upTo) implements Command {}
+  /** Every message of {@code conversation} up to {@code upTo} has been read. */
+  public record Read(String conversation, long upTo) implements Command {}
+  /** Receipts from recipient {@code by} for messages this user sent. */
+  public record Receipts(String by, List<ReceiptItem> items, ActorRef<Done> replyTo) implements Command {}
+  public record GetLastSeq(ActorRef<Long> replyTo) implements Command {}
+
+  private record DeliveryOutcome(String recipient, long confirmedUpTo) implements Command {}
+  private record ReceiptOutcome(String sender, int count) implements Command {}
+  private record Retry(String peer, boolean receipts) implements Command {}
+  private record Tick() implements Command {}
+
+  public record Delivery(String msgId, long senderSeq, String conversation, long ts, String body) implements CborSerializable {}
+  public record Delivered(long upToSenderSeq) implements CborSerializable {}
+  public enum Done implements CborSerializable { INSTANCE }
+
+  /** What the entity tells a connection. */
+  public sealed interface Outbound extends CborSerializable {}
+  public record Connected(long lastSeq) implements Outbound {}
+  public record Update(long seq, Event event) implements Outbound {}
+  public record Acked(String clientId, String msgId, String conversation, long ts, long seq) implements Outbound {}
+
+  // ---------------------------------------------------------------- events: every one is an update
+
+  public sealed interface Event extends CborSerializable {}
+  /** A message this user sent (shown to the user's other devices). */
+  public record MessageSent(String msgId, String clientId, String peer, String conversation, long ts, String body) implements Event {}
+  /** A message to this user; {@code senderSeq} is its seq in the sender's stream. */
+  public record MessageReceived(String msgId, String from, String conversation, long ts, String body, long senderSeq) implements Event {}
+  /** {@code by} has received or read message {@code msgId} (seq {@code msgSeq} in this stream). */
+  public record ReceiptAdded(String msgId, String conversation, String status, String by, long ts, long msgSeq) implements Event {}
+
+  public static final String DELIVERED = "delivered";
+  public static final String READ = "read";
+
+  // ---------------------------------------------------------------- construction
+
+  public static Behavior<Command> create(EntityContext<Command> entity, ChatSettings settings) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(new Tick(), settings.passivateAfter());
+      return new User(entity, ctx, timers, settings);
+    }));
+  }
+
+  private final String userId;
+  private final EntityContext<Command> entity;
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final ChatSettings settings;
+  private final ClusterSharding sharding;
+
+  // Soft state: live sockets and in-flight bookkeeping, never persisted.
+  private final Set<ActorRef<Outbound>> connections = new HashSet<>();
+  private final Set<String> deliveriesInFlight = new HashSet<>();
+  private final Map<String, Integer> deliveryAttempts = new LinkedHashMap<>();
+  private final Set<String> receiptsInFlight = new HashSet<>();
+  private final Map<String, Integer> receiptAttempts = new LinkedHashMap<>();
+  /** Sockets waiting for the ack of a message whose delivery is still pending, by msgId. */
+  private final Map<String, List<ActorRef<Outbound>>> ackWaiters = new LinkedHashMap<>();
+  private long lastActivityNanos = System.nanoTime();
+
+  private User(EntityContext<Command> entity, ActorContext<Command> ctx, TimerScheduler<Command> timers, ChatSettings settings) {
+    super(PersistenceId.of("User", entity.getEntityId()));
+    this.userId = entity.getEntityId();
+    this.entity = entity;
+    this.ctx = ctx;
+    this.timers = timers;
+    this.settings = settings;
+    this.sharding = ClusterSharding.get(ctx.getSystem());
+  }
+
+  public static String persistenceId(String userId) {
+    return PersistenceId.of("User", userId).id();
+  }
+
+  @Override
+  public UserState emptyState() {
+    return new UserState(settings.dedupWindow());
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  @Override
+  public CommandHandler<Command, Event, UserState> commandHandler() {
+    return (state, command) -> {
+      if (!(command instanceof Tick)) lastActivityNanos = System.nanoTime();
+      return switch (command) {
+        case Connect c -> connect(state, c);
+        case Disconnect d -> {
+          connections.remove(d.connection());
+          yield Effect().none();
+        }
+        case Send s -> send(state, s);
+        case Deliver d -> deliver(state, d);
+        case DeliveryOutcome o -> deliveryOutcome(state, o);
+        case Received r -> received(state, r);
+        case Read r -> read(state, r);
+        case Receipts r -> receipts(state, r);
+        case ReceiptOutcome o -> receiptOutcome(state, o);
+        case Retry r -> {
+          if (r.receipts()) driveReceipts(state, r.peer());
+          else driveDelivery(state, r.peer());
+          yield Effect().none();
+        }
+        case GetLastSeq g -> Effect().reply(g.replyTo(), state.lastSeq);
+        case Tick t -> tick(state);
+      };
+    };
+  }
+
+  private Effect<Event, UserState> connect(UserState state, Connect c) {
+    if (connections.add(c.connection())) ctx.watchWith(c.connection(), new Disconnect(c.connection()));
+    c.connection().tell(new Connected(state.lastSeq));
+    return Effect().none();
+  }
+
+  private Effect<Event, UserState> send(UserState state, Send s) {
+    SentRef known = state.sentByClientId.get(s.clientId());
+    if (known != null) {
+      // Idempotent resend: the same ack again, once the original is durable everywhere.
+      List<ActorRef<Outbound>> waiting = ackWaiters.get(known.msgId());
+      if (waiting != null) waiting.add(s.origin());
+      else s.origin().tell(new Acked(s.clientId(), known.msgId(), known.conversation(), known.ts(), known.seq()));
+      return Effect().none();
+    }
+    String conversation = Conversations.direct(userId, s.peer());
+    MessageSent event = new MessageSent(newMessageId(), s.clientId(), s.peer(), conversation, System.currentTimeMillis(), s.body());
+    List<ActorRef<Outbound>> waiters = new ArrayList<>(2);
+    waiters.add(s.origin());
+    ackWaiters.put(event.msgId(), waiters);
+    return Effect().persist(event).thenRun(newState -> {
+      pushLive(newState.lastSeq, event, s.origin());
+      driveDelivery(newState, s.peer());
+    });
+  }
+
+  private Effect<Event, UserState> deliver(UserState state, Deliver d) {
+    long highWater = state.inboundHighWater.getOrDefault(d.from(), 0L);
+    List<Event> fresh = new ArrayList<>(d.messages().size());
+    long last = highWater;
+    for (Delivery m : d.messages()) {
+      if (m.senderSeq() > last) {
+        fresh.add(new MessageReceived(m.msgId(), d.from(), m.conversation(), m.ts(), m.body(), m.senderSeq()));
+        last = m.senderSeq();
+      }
+    }
+    long confirmed = Math.max(highWater, d.messages().isEmpty() ? 0 : d.messages().get(d.messages().size() - 1).senderSeq());
+    if (fresh.isEmpty()) return Effect().reply(d.replyTo(), new Delivered(confirmed));
+    return Effect().persist(fresh).thenRun(newState -> {
+      pushLiveBatch(newState.lastSeq, fresh, null);
+      d.replyTo().tell(new Delivered(confirmed));
+    });
+  }
+
+  private Effect<Event, UserState> deliveryOutcome(UserState state, DeliveryOutcome o) {
+    deliveriesInFlight.remove(o.recipient());
+    if (o.confirmedUpTo() < 0) {
+      scheduleRetry(o.recipient(), false, deliveryAttempts);
+      return Effect().none();
+    }
+    deliveryAttempts.remove(o.recipient());
+    ArrayDeque<Outgoing> queue = state.outbox.get(o.recipient());
+    while (queue != null && !queue.isEmpty() && queue.peekFirst().senderSeq() <= o.confirmedUpTo()) {
+      Outgoing done = queue.pollFirst();
+      List<ActorRef<Outbound>> waiting = ackWaiters.remove(done.msgId());
+      if (waiting != null) {
+        Acked ack = new Acked(done.clientId(), done.msgId(), done.conversation(), done.ts(), done.senderSeq());
+        for (ActorRef<Outbound> socket : waiting) socket.tell(ack);
+      }
+    }
+    if (queue != null && queue.isEmpty()) state.outbox.remove(o.recipient());
+    driveDelivery(state, o.recipient());
+    return Effect().none();
+  }
+
+  /** Hands the head of the recipient's outbox over, one batch in flight per recipient. */
+  private void driveDelivery(UserState state, String recipient) {
+    ArrayDeque<Outgoing> queue = state.outbox.get(recipient);
+    if (queue == null || queue.isEmpty() || deliveriesInFlight.contains(recipient)) return;
+    List<Delivery> batch = new ArrayList<>(Math.min(queue.size(), settings.deliveryBatch()));
+    for (Outgoing m : queue) {
+      if (batch.size() == settings.deliveryBatch()) break;
+      batch.add(new Delivery(m.msgId(), m.senderSeq(), m.conversation(), m.ts(), m.body()));
+    }
+    deliveriesInFlight.add(recipient);
+    ctx.ask(Delivered.class, sharding.entityRefFor(TYPE_KEY, recipient), settings.deliveryAttemptTimeout(),
+        replyTo -> new Deliver(userId, batch, replyTo),
+        (ok, failure) -> new DeliveryOutcome(recipient, ok != null ? ok.upToSenderSeq() : -1));
+  }
+
+  private Effect<Event, UserState> received(UserState state, Received r) {
+    long upTo = Math.min(r.upTo(), state.lastSeq);
+    var covered = state.awaitingReceived.headMap(upTo, true);
+    if (covered.isEmpty()) return Effect().none();
+    Set<String> senders = new HashSet<>();
+    for (InRef ref : covered.values()) {
+      state.queueReceipt(ref, DELIVERED);
+      senders.add(ref.from());
+    }
+    covered.clear();
+    senders.forEach(sender -> driveReceipts(state, sender));
+    return Effect().none();
+  }
+
+  private Effect<Event, UserState> read(UserState state, Read r) {
+    var unread = state.unread.get(r.conversation());
+    if (unread == null) return Effect().none();
+    var covered = unread.headMap(Math.min(r.upTo(), state.lastSeq), true);
+    Set<String> senders = new HashSet<>();
+    for (InRef ref : covered.values()) {
+      // read implies delivered: the sender expands it, so the pending delivered request can go
+      state.awaitingReceived.remove(ref.seq());
+      state.queueReceipt(ref, READ);
+      senders.add(ref.from());
+    }
+    covered.clear();
+    if (unread.isEmpty()) state.unread.remove(r.conversation());
+    senders.forEach(sender -> driveReceipts(state, sender));
+    return Effect().none();
+  }
+
+  private void driveReceipts(UserState state, String sender) {
+    ArrayDeque<ReceiptItem> queue = state.receiptOutbox.get(sender);
+    if (queue == null || queue.isEmpty() || receiptsInFlight.contains(sender)) return;
+    List<ReceiptItem> batch = new ArrayList<>(Math.min(queue.size(), settings.deliveryBatch()));
+    for (ReceiptItem item : queue) {
+      if (batch.size() == settings.deliveryBatch()) break;
+      batch.add(item);
+    }
+    receiptsInFlight.add(sender);
+    ctx.ask(Done.class, sharding.entityRefFor(TYPE_KEY, sender), settings.deliveryAttemptTimeout(),
+        replyTo -> new Receipts(userId, batch, replyTo),
+        (ok, failure) -> new ReceiptOutcome(sender, ok != null ? batch.size() : -1));
+  }
+
+  private Effect<Event, UserState> receiptOutcome(UserState state, ReceiptOutcome o) {
+    receiptsInFlight.remove(o.sender());
+    if (o.count() < 0) {
+      scheduleRetry(o.sender(), true, receiptAttempts);
+      return Effect().none();
+    }
+    receiptAttempts.remove(o.sender());
+    ArrayDeque<ReceiptItem> queue = state.receiptOutbox.get(o.sender());
+    for (int i = 0; i < o.count() && queue != null && !queue.isEmpty(); i++) queue.pollFirst();
+    if (queue != null && queue.isEmpty()) state.receiptOutbox.remove(o.sender());
+    driveReceipts(state, o.sender());
+    return Effect().none();
+  }
+
+  /** Receipts for this user's messages: deduplicated against per-recipient watermarks on our seq. */
+  private Effect<Event, UserState> receipts(UserState state, Receipts r) {
+    List<Event> events = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    Map<String, long[]> pending = new LinkedHashMap<>();
+    for (ReceiptItem item : r.items()) {
+      String key = UserState.watermarkKey(r.by(), item.conversation());
+      long[] marks = pending.computeIfAbsent(key, k -> state.receiptWatermarks.getOrDefault(k, new long[2]).clone());
+      if (item.msgSeq() > marks[0]) {
+        events.add(new ReceiptAdded(item.msgId(), item.conversation(), DELIVERED, r.by(), now, item.msgSeq()));
+        marks[0] = item.msgSeq();
+      }
+      if (item.status().equals(READ) && item.msgSeq() > marks[1]) {
+        events.add(new ReceiptAdded(item.msgId(), item.conversation(), READ, r.by(), now, item.msgSeq()));
+        marks[1] = item.msgSeq();
+      }
+    }
+    if (events.isEmpty()) return Effect().reply(r.replyTo(), Done.INSTANCE);
+    return Effect().persist(events).thenRun(newState -> {
+      pushLiveBatch(newState.lastSeq, events, null);
+      r.replyTo().tell(Done.INSTANCE);
+    });
+  }
+
+  private void scheduleRetry(String peer, boolean receipts, Map<String, Integer> attempts) {
+    int attempt = attempts.merge(peer, 1, Integer::sum);
+    long min = settings.deliveryRetryMin().toMillis();
+    long delay = Math.min(settings.deliveryRetryMax().toMillis(), min << Math.min(attempt - 1, 20));
+    delay += ThreadLocalRandom.current().nextLong(Math.max(1, delay / 5)); // jitter: retries of many senders spread out
+    timers.startSingleTimer((receipts ? "receipts:" : "delivery:") + peer, new Retry(peer, receipts), Duration.ofMillis(delay));
+  }
+
+  private Effect<Event, UserState> tick(UserState state) {
+    boolean idle = System.nanoTime() - lastActivityNanos >= settings.passivateAfter().toNanos();
+    if (idle && connections.isEmpty() && state.outbox.isEmpty() && state.receiptOutbox.isEmpty()) {
+      entity.getShard().tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+    }
+    return Effect().none();
+  }
+
+  private void pushLive(long seq, Event event, ActorRef<Outbound> except) {
+    if (connections.isEmpty()) return;
+    Update update = new Update(seq, event);
+    for (ActorRef<Outbound> c : connections) if (!c.equals(except)) c.tell(update);
+  }
+
+  private void pushLiveBatch(long lastSeq, List<Event> events, ActorRef<Outbound> except) {
+    long seq = lastSeq - events.size() + 1;
+    for (Event e : events) pushLive(seq++, e, except);
+  }
+
+  private static String newMessageId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return "m" + Long.toUnsignedString(r.nextLong(), 36) + Long.toUnsignedString(r.nextLong(), 36);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  @Override
+  public EventHandler<UserState, Event> eventHandler() {
+    return (state, event) -> {
+      state.lastSeq++;
+      switch (event) {
+        case MessageSent m -> {
+          state.rememberSent(m.clientId(), new SentRef(m.msgId(), m.conversation(), m.ts(), state.lastSeq));
+          state.outbox.computeIfAbsent(m.peer(), p -> new ArrayDeque<>())
+              .addLast(new Outgoing(m.msgId(), m.clientId(), state.lastSeq, m.conversation(), m.ts(), m.body()));
+        }
+        case MessageReceived m -> {
+          InRef ref = new InRef(state.lastSeq, m.msgId(), m.from(), m.conversation(), m.senderSeq());
+          state.inboundHighWater.put(m.from(), m.senderSeq());
+          state.awaitingReceived.put(ref.seq(), ref);
+          state.unread.computeIfAbsent(m.conversation(), c -> new java.util.TreeMap<>()).put(ref.seq(), ref);
+        }
+        case ReceiptAdded r -> {
+          long[] marks = state.receiptWatermarks.computeIfAbsent(UserState.watermarkKey(r.by(), r.conversation()), k -> new long[2]);
+          int index = r.status().equals(READ) ? 1 : 0;
+          marks[index] = Math.max(marks[index], r.msgSeq());
+        }
+      }
+      return state;
+    };
+  }
+
+  @Override
+  public SignalHandler<UserState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          // Work a crash interrupted: hand over undelivered messages and receipts again (receivers dedup).
+          List.copyOf(state.outbox.keySet()).forEach(peer -> driveDelivery(state, peer));
+          List.copyOf(state.receiptOutbox.keySet()).forEach(peer -> driveReceipts(state, peer));
+        })
+        .build();
+  }
+
+  @Override
+  public boolean shouldSnapshot(UserState state, Event event, long sequenceNr) {
+    return sequenceNr % settings.snapshotEvery() == 0;
+  }
+
+  @Override
+  public SnapshotAdapter<UserState> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(UserState state) {
+        return state.toSnapshot(); // an immutable copy: the store serializes it on another thread
+      }
+
+      @Override
+      public UserState fromJournal(Object from) {
+        return UserState.fromSnapshot((UserState.Snapshot) from, settings.dedupWindow());
+      }
+    };
+  }
+}

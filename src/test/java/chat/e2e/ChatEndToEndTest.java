@@ -1,0 +1,145 @@
+package chat.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chat.testing.Rest;
+import chat.testing.TestServer;
+import chat.testing.WsClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** 1:1 chat through the public protocol: real server, real sockets, real H2. */
+class ChatEndToEndTest {
+  static TestServer server;
+  static Rest rest;
+  static final Duration WAIT = Duration.ofSeconds(15);
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start();
+    rest = server.rest();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  @Test
+  void onlineChatWithAckDeliveryAndReceipts() {
+    String alice = rest.login("alice1"), bob = rest.login("bob1");
+    try (WsClient a = server.connect(alice); WsClient b = server.connect(bob)) {
+      JsonNode helloA = a.awaitType("hello");
+      assertEquals("alice1", helloA.get("userId").asText());
+      assertEquals(0, helloA.get("lastSeq").asLong());
+      b.awaitType("hello");
+
+      a.sendText("c1", "user:bob1", "hi bob");
+      JsonNode ack = a.awaitType("ack");
+      assertEquals("c1", ack.get("id").asText());
+      assertEquals("dm:alice1:bob1", ack.get("conversation").asText());
+      assertEquals(1, ack.get("seq").asLong());
+
+      JsonNode msg = b.awaitType("message");
+      assertEquals(ack.get("msgId").asText(), msg.get("msgId").asText());
+      assertEquals("alice1", msg.get("from").asText());
+      assertEquals("hi bob", msg.at("/body/text").asText());
+      assertEquals(1, msg.get("seq").asLong());
+      assertEquals(ack.get("ts").asLong(), msg.get("ts").asLong());
+
+      b.sendJson("type", "received", "upTo", 1);
+      JsonNode delivered = a.awaitType("receipt");
+      assertEquals("delivered", delivered.get("status").asText());
+      assertEquals("bob1", delivered.get("by").asText());
+      assertEquals(ack.get("msgId").asText(), delivered.get("msgId").asText());
+      assertEquals(2, delivered.get("seq").asLong());
+
+      b.sendJson("type", "read", "conversation", "dm:alice1:bob1", "upTo", 1);
+      JsonNode read = a.awaitType("receipt");
+      assertEquals("read", read.get("status").asText());
+      assertEquals(3, read.get("seq").asLong());
+
+      // Repeating received/read produces no second receipt.
+      b.sendJson("type", "received", "upTo", 1);
+      b.sendJson("type", "read", "conversation", "dm:alice1:bob1", "upTo", 1);
+      a.sendJson("type", "ping");
+      a.awaitType("pong");
+      assertTrue(a.drain(Duration.ofMillis(500)).stream().noneMatch(f -> f.path("type").asText().equals("receipt")));
+    }
+  }
+
+  @Test
+  void offlineRecipientGetsEverythingInOrderOnSyncAndResendIsIdempotent() {
+    String alice = rest.login("alice2"), bob = rest.login("bob2");
+    List<String> msgIds = new java.util.ArrayList<>();
+    try (WsClient a = server.connect(alice)) {
+      a.awaitType("hello");
+      for (int i = 0; i < 50; i++) a.sendText("k" + i, "user:bob2", "m" + i);
+      for (int i = 0; i < 50; i++) msgIds.add(a.awaitType("ack").get("msgId").asText());
+      a.sendText("k7", "user:bob2", "m7 again");
+      JsonNode again = a.awaitType("ack");
+      assertEquals("k7", again.get("id").asText());
+      assertEquals(msgIds.get(7), again.get("msgId").asText());
+    }
+    try (WsClient b = server.connect(bob)) {
+      assertEquals(50, b.awaitType("hello").get("lastSeq").asLong());
+      b.sendJson("type", "sync", "after", 0);
+      List<JsonNode> messages = b.awaitTypes("message", 50, WAIT);
+      for (int i = 0; i < 50; i++) {
+        assertEquals(i + 1, messages.get(i).get("seq").asLong());
+        assertEquals("m" + i, messages.get(i).at("/body/text").asText());
+        assertEquals(msgIds.get(i), messages.get(i).get("msgId").asText());
+      }
+      assertTrue(b.drain(Duration.ofMillis(300)).stream().noneMatch(f -> f.path("type").asText().equals("message")));
+    }
+  }
+
+  @Test
+  void thousandMessagesArriveInOrderWithoutGapsOrDuplicates() {
+    String alice = rest.login("alice3"), bob = rest.login("bob3");
+    try (WsClient a = server.connect(alice); WsClient b = server.connect(bob)) {
+      a.awaitType("hello");
+      b.awaitType("hello");
+      b.sendJson("type", "sync", "after", 0);
+      for (int i = 0; i < 1000; i++) a.sendText("n" + i, "user:bob3", Integer.toString(i));
+      List<JsonNode> got = b.awaitTypes("message", 1000, Duration.ofSeconds(60));
+      Set<String> ids = new HashSet<>();
+      for (int i = 0; i < 1000; i++) {
+        assertEquals(Integer.toString(i), got.get(i).at("/body/text").asText());
+        assertEquals(i + 1, got.get(i).get("seq").asLong());
+        assertTrue(ids.add(got.get(i).get("msgId").asText()));
+      }
+      assertEquals(1000, a.awaitTypes("ack", 1000, Duration.ofSeconds(60)).size());
+    }
+  }
+
+  @Test
+  void restUpdatesServeTheSameStream() {
+    String alice = rest.login("alice4"), bob = rest.login("bob4");
+    try (WsClient a = server.connect(alice)) {
+      a.awaitType("hello");
+      for (int i = 0; i < 5; i++) a.sendText("r" + i, "user:bob4", "x" + i);
+      a.awaitTypes("ack", 5, WAIT);
+    }
+    Rest.Response page = rest.call("GET", "/api/v1/updates?after=1&limit=3", bob, null);
+    assertEquals(200, page.status());
+    assertEquals(5, page.body().get("lastSeq").asLong());
+    assertTrue(page.body().get("more").asBoolean());
+    assertEquals(3, page.body().get("updates").size());
+    assertEquals(2, page.body().get("updates").get(0).get("seq").asLong());
+    assertEquals("x1", page.body().get("updates").get(0).at("/body/text").asText());
+    Rest.Response rest2 = rest.call("GET", "/api/v1/updates?after=4", bob, null);
+    assertFalse(rest2.body().get("more").asBoolean());
+    assertEquals(1, rest2.body().get("updates").size());
+    assertEquals(401, rest.call("GET", "/api/v1/updates", null, null).status());
+    assertEquals(400, rest.call("GET", "/api/v1/updates?after=-1", bob, null).status());
+  }
+}

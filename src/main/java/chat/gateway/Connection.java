@@ -313,7 +313,11 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       // completing the queue closes the socket after the frames already buffered
       gateway.slowClosed.increment();
       closed = true;
-      out.complete();
+      try {
+        out.complete();
+      } catch (IllegalStateException alreadyClosed) {
+        // the client went away first
+      }
     }
   }
 

@@ -1,0 +1,169 @@
+package chat.user;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chat.storage.Schema;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The User entity on its own, driven with the ActorTestKit on a real (H2) journal: dedup, order,
+ * gapless seq, receipts as watermarks, and recovery from snapshot plus events.
+ */
+class UserEntityTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  private static ActorTestKit startKit(Path dir) {
+    String url = "jdbc:h2:file:" + dir.resolve("parley") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+    Schema.ensure(url, "sa", "");
+    Config config = ConfigFactory.parseMap(Map.of(
+            "parley.db.url", url,
+            "parley.chat.snapshot-every", 5,
+            "pekko.remote.artery.canonical.port", 0))
+        .withFallback(ConfigFactory.parseResources("parley-runtime.conf"))
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
+    ActorTestKit kit = ActorTestKit.create("user-entity-test", config);
+    Cluster cluster = Cluster.get(kit.system());
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    ChatSettings settings = ChatSettings.from(config.getConfig("parley"));
+    ClusterSharding.get(kit.system()).init(Entity.of(User.TYPE_KEY, e -> User.create(e, settings)));
+    return kit;
+  }
+
+  private static EntityRef<User.Command> user(ActorTestKit kit, String id) {
+    return ClusterSharding.get(kit.system()).entityRefFor(User.TYPE_KEY, id);
+  }
+
+  private static <T> T expect(TestProbe<User.Outbound> probe, Class<T> type) {
+    while (true) {
+      User.Outbound next = probe.receiveMessage(WAIT);
+      if (type.isInstance(next)) return type.cast(next);
+    }
+  }
+
+  @Test
+  void sendsAreDeduplicatedOrderedAndGapless() throws Exception {
+    ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"));
+    try {
+      TestProbe<User.Outbound> aliceSocket = kit.createTestProbe();
+      TestProbe<User.Outbound> bobSocket = kit.createTestProbe();
+      user(kit, "alice").tell(new User.Connect(aliceSocket.getRef()));
+      user(kit, "bob").tell(new User.Connect(bobSocket.getRef()));
+      assertEquals(0, expect(aliceSocket, User.Connected.class).lastSeq());
+      expect(bobSocket, User.Connected.class);
+
+      List<String> msgIds = new ArrayList<>();
+      for (int i = 0; i < 20; i++) user(kit, "alice").tell(new User.Send("c" + i, "bob", "{\"text\":\"" + i + "\"}", aliceSocket.getRef()));
+      for (int i = 0; i < 20; i++) {
+        User.Acked ack = expect(aliceSocket, User.Acked.class);
+        assertEquals("c" + i, ack.clientId());
+        assertEquals(i + 1, ack.seq(), "gapless seq in the sender's stream");
+        msgIds.add(ack.msgId());
+      }
+      // resend of an old id: same ack, nothing new stored
+      user(kit, "alice").tell(new User.Send("c4", "bob", "{\"text\":\"dup\"}", aliceSocket.getRef()));
+      assertEquals(msgIds.get(4), expect(aliceSocket, User.Acked.class).msgId());
+
+      Set<String> seen = new HashSet<>();
+      for (int i = 0; i < 20; i++) {
+        User.Update u = expect(bobSocket, User.Update.class);
+        assertEquals(i + 1, u.seq());
+        User.MessageReceived m = assertInstanceOf(User.MessageReceived.class, u.event());
+        assertEquals(msgIds.get(i), m.msgId());
+        assertEquals("alice", m.from());
+        assertTrue(seen.add(m.msgId()));
+      }
+      TestProbe<Long> last = kit.createTestProbe();
+      user(kit, "bob").tell(new User.GetLastSeq(last.getRef()));
+      assertEquals(20L, last.receiveMessage(WAIT));
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void receiptsAreWatermarksReadImpliesDeliveredAndRepeatsAreDropped() throws Exception {
+    ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"));
+    try {
+      TestProbe<User.Outbound> aliceSocket = kit.createTestProbe();
+      user(kit, "alice").tell(new User.Connect(aliceSocket.getRef()));
+      expect(aliceSocket, User.Connected.class);
+      for (int i = 0; i < 3; i++) user(kit, "alice").tell(new User.Send("r" + i, "bob", "{\"text\":\"x\"}", aliceSocket.getRef()));
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 3; i++) ids.add(expect(aliceSocket, User.Acked.class).msgId());
+
+      user(kit, "bob").tell(new User.Received(1));
+      User.ReceiptAdded first = assertInstanceOf(User.ReceiptAdded.class, expect(aliceSocket, User.Update.class).event());
+      assertEquals(ids.get(0), first.msgId());
+      assertEquals(User.DELIVERED, first.status());
+
+      // reading up to 3 without having received 2 and 3: delivered then read for each, in order
+      user(kit, "bob").tell(new User.Read("dm:alice:bob", 3));
+      List<String> statuses = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        User.ReceiptAdded r = assertInstanceOf(User.ReceiptAdded.class, expect(aliceSocket, User.Update.class).event());
+        statuses.add(r.status() + ":" + ids.indexOf(r.msgId()));
+      }
+      assertEquals(List.of("read:0", "delivered:1", "read:1", "delivered:2", "read:2"), statuses);
+
+      user(kit, "bob").tell(new User.Received(3));
+      user(kit, "bob").tell(new User.Read("dm:alice:bob", 3));
+      aliceSocket.expectNoMessage(Duration.ofMillis(500));
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void recoveryRestoresSeqDedupAndReceiptWatermarks() throws Exception {
+    Path dir = Files.createTempDirectory("user-entity");
+    List<String> ids = new ArrayList<>();
+    ActorTestKit kit = startKit(dir);
+    try {
+      TestProbe<User.Outbound> socket = kit.createTestProbe();
+      user(kit, "alice").tell(new User.Connect(socket.getRef()));
+      expect(socket, User.Connected.class);
+      // 12 updates with snapshots every 5: recovery = snapshot at 10 + 2 events
+      for (int i = 0; i < 12; i++) user(kit, "alice").tell(new User.Send("p" + i, "bob", "{\"text\":\"y\"}", socket.getRef()));
+      for (int i = 0; i < 12; i++) ids.add(expect(socket, User.Acked.class).msgId());
+    } finally {
+      kit.shutdownTestKit();
+    }
+    ActorTestKit again = startKit(dir);
+    try {
+      TestProbe<User.Outbound> socket = again.createTestProbe();
+      user(again, "alice").tell(new User.Connect(socket.getRef()));
+      assertEquals(12, expect(socket, User.Connected.class).lastSeq());
+      user(again, "alice").tell(new User.Send("p11", "bob", "{\"text\":\"again\"}", socket.getRef()));
+      assertEquals(ids.get(11), expect(socket, User.Acked.class).msgId());
+      user(again, "alice").tell(new User.Send("p0", "bob", "{\"text\":\"again\"}", socket.getRef()));
+      assertEquals(ids.get(0), expect(socket, User.Acked.class).msgId());
+      user(again, "alice").tell(new User.Send("new", "bob", "{\"text\":\"z\"}", socket.getRef()));
+      assertEquals(13, expect(socket, User.Acked.class).seq());
+      TestProbe<Long> last = again.createTestProbe();
+      user(again, "bob").tell(new User.GetLastSeq(last.getRef()));
+      assertEquals(13L, last.receiveMessage(WAIT), "bob got each message exactly once");
+    } finally {
+      again.shutdownTestKit();
+    }
+  }
+}

@@ -32,13 +32,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The HTTP surface of a node: REST of PROTOCOL.md, the WebSocket, health, metrics, the web client. */
-public final class ApiRoutes extends AllDirectives {
+public final class ApiRoutes extends HttpSupport {
   private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
   private static final int MAX_UPDATES_PAGE = 1000;
 
   private final Gateway gateway;
-  private final TokenService tokens;
   private final PasswordHasher hasher;
   private final Executor hashing;
   private final Supplier<String> health;
@@ -46,8 +45,8 @@ public final class ApiRoutes extends AllDirectives {
 
   public ApiRoutes(Gateway gateway, TokenService tokens, PasswordHasher hasher, Executor hashing,
                    Supplier<String> health, List<Route> extraRoutes) {
+    super(tokens);
     this.gateway = gateway;
-    this.tokens = tokens;
     this.hasher = hasher;
     this.hashing = hashing;
     this.health = health;
@@ -201,43 +200,6 @@ public final class ApiRoutes extends AllDirectives {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  /** The authenticated user of a REST call ({@code Authorization: Bearer <token>}), or 401. */
-  public Route authenticated(Function<String, Route> inner) {
-    return optionalHeaderValueByName("Authorization", header -> {
-      Optional<String> user = bearer(header).flatMap(t -> tokens.verify(t, System.currentTimeMillis()));
-      return user.map(inner).orElseGet(() ->
-          complete(json(StatusCodes.UNAUTHORIZED, Json.error("unauthorized", "missing, invalid or expired token"))));
-    });
-  }
-
-  private static Optional<String> bearer(Optional<String> header) {
-    return header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7)).map(h -> h.substring(7).trim());
-  }
-
-  private Route jsonBody(Function<JsonNode, Route> inner) {
-    return entity(Unmarshaller.entityToString(), text -> {
-      JsonNode node;
-      try {
-        node = Json.MAPPER.readTree(text);
-      } catch (Exception e) {
-        node = null;
-      }
-      if (node == null || !node.isObject()) {
-        return complete(json(StatusCodes.BAD_REQUEST, Json.error("invalid", "the body must be a JSON object")));
-      }
-      return inner.apply(node);
-    });
-  }
-
-  private static String text(JsonNode body, String field) {
-    JsonNode n = body.get(field);
-    return n != null && n.isTextual() ? n.asText() : null;
-  }
-
-  public static HttpResponse json(StatusCode status, String json) {
-    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, json);
-  }
 
   private static RejectionHandler rejections() {
     return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {

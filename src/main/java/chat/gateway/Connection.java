@@ -1,6 +1,8 @@
 package chat.gateway;
 
 import chat.CborSerializable;
+import chat.group.Group;
+import chat.group.Groups;
 import chat.presence.Presence;
 import chat.user.Conversations;
 import chat.user.User;
@@ -149,7 +151,8 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       case ClientFrame.Sync s -> startReplay(s.after());
       case ClientFrame.Received r -> user.tell(new User.Received(r.upTo()));
       case ClientFrame.Read r -> {
-        if (Conversations.peerOf(r.conversation(), userId) == null) {
+        // a group read only touches this user's own stream: non-members simply have nothing there
+        if (groupOf(r.conversation()) == null && Conversations.peerOf(r.conversation(), userId) == null) {
           error(null, "not_member", "not a conversation of yours: " + r.conversation());
         } else {
           user.tell(new User.Read(r.conversation(), r.upTo()));
@@ -163,8 +166,10 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
         }
       }
       case ClientFrame.Typing t -> {
+        String groupId = groupOf(t.to());
         String peer = directPeer(t.to());
-        if (peer == null) error(null, "invalid", "typing 'to' must be user:<name> of another user");
+        if (groupId != null) groupRef(groupId).tell(new Group.Typing(userId));
+        else if (peer == null) error(null, "invalid", "typing 'to' must be user:<name> of another user or group:<id>");
         else presenceOf(peer).tell(new Presence.Typing(Conversations.direct(userId, peer), userId));
       }
       case ClientFrame.Ping p -> emit(Frames.PONG, true);
@@ -175,10 +180,14 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
 
   /** @return true when the inbound ack is deferred until the recipient is known to exist. */
   private boolean send(ClientFrame.Send s, ActorRef<StreamAck> ackTo) {
+    String groupId = groupOf(s.to());
+    if (groupId != null) {
+      groupRef(groupId).tell(new Group.Post(userId, s.id(), s.body(), asUserListener));
+      return false;
+    }
     String peer = directPeer(s.to());
     if (peer == null) {
-      if (s.to().startsWith("group:")) error(s.id(), "not_found", "no such group: " + s.to().substring(6));
-      else error(s.id(), "invalid", "'to' must be user:<name> of another user or group:<id>");
+      error(s.id(), "invalid", "'to' must be user:<name> of another user or group:<id>");
       return false;
     }
     if (Boolean.TRUE.equals(gateway.directory.cached(peer))) {
@@ -189,6 +198,16 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     getContext().pipeToSelf(gateway.directory.exists(peer),
         (exists, failure) -> new PeerChecked(s, peer, exists != null && exists, ackTo));
     return true;
+  }
+
+  private static String groupOf(String target) {
+    if (!target.startsWith("group:")) return null;
+    String id = target.substring(6);
+    return Groups.ID.matcher(id).matches() ? id : null;
+  }
+
+  private EntityRef<Group.Command> groupRef(String groupId) {
+    return gateway.sharding.entityRefFor(Group.TYPE_KEY, groupId);
   }
 
   private String directPeer(String to) {
@@ -223,6 +242,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
         else if (u.seq() > lastSentSeq) sendUpdate(u);
       }
       case User.Acked a -> emit(Frames.ack(a), true);
+      case User.Rejected r -> error(r.clientId(), r.code(), r.message());
     }
   }
 

@@ -20,8 +20,28 @@ public final class Frames {
   /** The frame of one update in {@code userId}'s stream. */
   public static String update(String userId, long seq, User.Event event) {
     return switch (event) {
-      case User.MessageSent m -> message(seq, m.msgId(), m.conversation(), userId, m.ts(), m.body());
-      case User.MessageReceived m -> message(seq, m.msgId(), m.conversation(), m.from(), m.ts(), m.body());
+      case User.MessageSent m -> message(seq, m.msgId(), m.conversation(), userId, m.ts(), m.body(), 0);
+      case User.MessageReceived m -> message(seq, m.msgId(), m.conversation(), m.from(), m.ts(), m.body(), m.groupSeq());
+      case User.GroupChanged c -> Json.render(g -> {
+        User.GroupChange ch = c.change();
+        g.writeStringField("type", "group");
+        g.writeNumberField("seq", seq);
+        g.writeStringField("groupId", ch.groupId());
+        g.writeStringField("event", ch.event());
+        g.writeStringField("by", ch.by());
+        if (ch.users() != null) stringArray(g, "users", ch.users());
+        if (ch.members() != null) stringArray(g, "members", ch.members());
+        if (ch.name() != null) g.writeStringField("name", ch.name());
+      });
+      case User.DeliveryFailed f -> Json.render(g -> {
+        g.writeStringField("type", "failed");
+        g.writeNumberField("seq", seq);
+        if (f.clientId() != null) g.writeStringField("id", f.clientId());
+        g.writeStringField("msgId", f.msgId());
+        g.writeStringField("conversation", f.conversation());
+        g.writeStringField("member", f.member());
+        g.writeStringField("reason", f.reason());
+      });
       case User.ReceiptAdded r -> Json.render(g -> {
         g.writeStringField("type", "receipt");
         g.writeNumberField("seq", seq);
@@ -34,7 +54,14 @@ public final class Frames {
     };
   }
 
-  private static String message(long seq, String msgId, String conversation, String from, long ts, String body) {
+  private static void stringArray(com.fasterxml.jackson.core.JsonGenerator g, String field, java.util.List<String> values)
+      throws java.io.IOException {
+    g.writeArrayFieldStart(field);
+    for (String v : values) g.writeString(v);
+    g.writeEndArray();
+  }
+
+  private static String message(long seq, String msgId, String conversation, String from, long ts, String body, long groupSeq) {
     return Json.render(g -> {
       g.writeStringField("type", "message");
       g.writeNumberField("seq", seq);
@@ -42,6 +69,7 @@ public final class Frames {
       g.writeStringField("conversation", conversation);
       g.writeStringField("from", from);
       g.writeNumberField("ts", ts);
+      if (groupSeq > 0) g.writeNumberField("groupSeq", groupSeq);
       g.writeFieldName("body");
       g.writeRawValue(body);
     });
@@ -54,7 +82,7 @@ public final class Frames {
       g.writeStringField("msgId", a.msgId());
       g.writeStringField("conversation", a.conversation());
       g.writeNumberField("ts", a.ts());
-      g.writeNumberField("seq", a.seq());
+      if (a.seq() > 0) g.writeNumberField("seq", a.seq());
     });
   }
 

@@ -7,6 +7,8 @@ import chat.auth.TokenService;
 import chat.gateway.ApiRoutes;
 import chat.gateway.Gateway;
 import chat.gateway.RateLimiter;
+import chat.group.Group;
+import chat.group.Groups;
 import chat.metrics.Metrics;
 import chat.presence.Presence;
 import chat.storage.Schema;
@@ -34,6 +36,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -99,12 +102,19 @@ public final class ParleyServer {
       sharding.init(Entity.of(User.TYPE_KEY, entity -> User.create(entity, chat)));
       sharding.init(Entity.of(Account.TYPE_KEY, entity -> Account.create(entity, chat.passivateAfter())));
       sharding.init(Entity.of(Presence.TYPE_KEY, entity -> Presence.create(entity, presenceSettings)));
+      Group.Settings groupSettings = Groups.settings(parley);
+      // Groups with unfinished fan-out must resume after a crash even if nobody touches them:
+      // remembered entities (kept in the journal) restart on startup; idle groups passivate and are forgotten.
+      sharding.init(Entity.of(Group.TYPE_KEY, entity -> Group.create(entity, groupSettings))
+          .withSettings(ClusterShardingSettings.create(system)
+              .withRememberEntities(true)
+              .withRememberEntitiesStoreMode(ClusterShardingSettings.rememberEntitiesStoreModeEventSourced())));
 
       Metrics metrics = new Metrics();
       Directory directory = new Directory(sharding);
       RateLimiter limiter = new RateLimiter(parley.getDouble("limits.frames-per-second"), parley.getDouble("limits.frames-burst"));
       Gateway gateway = new Gateway(system, directory, limiter, Gateway.Settings.from(parley), metrics);
-      List<Route> extra = List.of();
+      List<Route> extra = List.of(new Groups(tokens, sharding, directory).routes());
       Route routes = new ApiRoutes(gateway, tokens, hasher, hashing, health::get, extra).routes();
 
       ServerBinding binding = Http.get(system)

@@ -5,6 +5,8 @@ import chat.user.UserState.InRef;
 import chat.user.UserState.Outgoing;
 import chat.user.UserState.ReceiptItem;
 import chat.user.UserState.SentRef;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -68,13 +70,32 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Receipts from recipient {@code by} for messages this user sent. */
   public record Receipts(String by, List<ReceiptItem> items, ActorRef<Done> replyTo) implements Command {}
   public record GetLastSeq(ActorRef<Long> replyTo) implements Command {}
+  /** The server gave up delivering {@code msgId} (sent by this user) to {@code member}. */
+  public record NotifyFailed(String clientId, String msgId, String conversation, String member, String reason) implements Command {}
+  /** Who has received and read message {@code msgId}, if this user sent it. */
+  public record GetReceipts(String msgId, ActorRef<ReceiptReport> replyTo) implements Command {}
 
   private record DeliveryOutcome(String recipient, long confirmedUpTo) implements Command {}
   private record ReceiptOutcome(String sender, int count) implements Command {}
   private record Retry(String peer, boolean receipts) implements Command {}
   private record Tick() implements Command {}
 
-  public record Delivery(String msgId, long senderSeq, String conversation, long ts, String body) implements CborSerializable {}
+  /**
+   * One update handed to a recipient. {@code senderSeq} orders the channel it comes from (the sender's
+   * stream for direct messages, the group's position for groups); {@code author} wrote it; a group
+   * change carries {@code change} instead of a body; {@code origin} is the socket that sent it, which
+   * got an ack and needs no copy.
+   */
+  public record Delivery(String msgId, long senderSeq, String conversation, long ts, String body, String author,
+                         GroupChange change, ActorRef<Outbound> origin) implements CborSerializable {
+    public static Delivery direct(String msgId, long senderSeq, String conversation, long ts, String body, String author) {
+      return new Delivery(msgId, senderSeq, conversation, ts, body, author, null, null);
+    }
+  }
+  /** A membership or settings change of a group, as members see it. */
+  public record GroupChange(String groupId, String event, String by, List<String> users, List<String> members, String name)
+      implements CborSerializable {}
+  public record ReceiptReport(boolean found, String conversation, List<String> deliveredTo, List<String> readBy) implements CborSerializable {}
   public record Delivered(long upToSenderSeq) implements CborSerializable {}
   public enum Done implements CborSerializable { INSTANCE }
 
@@ -82,15 +103,28 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public sealed interface Outbound extends CborSerializable {}
   public record Connected(long lastSeq) implements Outbound {}
   public record Update(long seq, Event event) implements Outbound {}
+  /** {@code seq} is the message's seq in the sender's stream, or 0 when it has none yet (group posts). */
   public record Acked(String clientId, String msgId, String conversation, long ts, long seq) implements Outbound {}
+  public record Rejected(String clientId, String code, String message) implements Outbound {}
 
   // ---------------------------------------------------------------- events: every one is an update
 
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
+  @JsonSubTypes({
+      @JsonSubTypes.Type(value = MessageSent.class, name = "sent"),
+      @JsonSubTypes.Type(value = MessageReceived.class, name = "received"),
+      @JsonSubTypes.Type(value = ReceiptAdded.class, name = "receipt"),
+      @JsonSubTypes.Type(value = GroupChanged.class, name = "group"),
+      @JsonSubTypes.Type(value = DeliveryFailed.class, name = "failed")})
   public sealed interface Event extends CborSerializable {}
   /** A message this user sent (shown to the user's other devices). */
   public record MessageSent(String msgId, String clientId, String peer, String conversation, long ts, String body) implements Event {}
   /** A message to this user; {@code senderSeq} is its seq in the sender's stream. */
-  public record MessageReceived(String msgId, String from, String conversation, long ts, String body, long senderSeq) implements Event {}
+  public record MessageReceived(String msgId, String from, String conversation, long ts, String body, long senderSeq, long groupSeq) implements Event {}
+  /** A group this user is (or was, for its own removal) a member of changed; {@code position} orders it in the group. */
+  public record GroupChanged(GroupChange change, long position) implements Event {}
+  /** Delivery of a message this user sent failed for {@code member} after the last retry. */
+  public record DeliveryFailed(String clientId, String msgId, String conversation, String member, String reason) implements Event {}
   /** {@code by} has received or read message {@code msgId} (seq {@code msgSeq} in this stream). */
   public record ReceiptAdded(String msgId, String conversation, String status, String by, long ts, long msgSeq) implements Event {}
 
@@ -167,6 +201,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           yield Effect().none();
         }
         case GetLastSeq g -> Effect().reply(g.replyTo(), state.lastSeq);
+        case NotifyFailed f -> {
+          DeliveryFailed failed = new DeliveryFailed(f.clientId(), f.msgId(), f.conversation(), f.member(), f.reason());
+          yield Effect().persist(failed).thenRun(newState -> pushLive(newState.lastSeq, failed, null));
+        }
+        case GetReceipts g -> Effect().reply(g.replyTo(), state.receiptReport(g.msgId()));
         case Tick t -> tick(state);
       };
     };
@@ -201,17 +240,21 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private Effect<Event, UserState> deliver(UserState state, Deliver d) {
     long highWater = state.inboundHighWater.getOrDefault(d.from(), 0L);
     List<Event> fresh = new ArrayList<>(d.messages().size());
+    List<ActorRef<Outbound>> origins = new ArrayList<>(d.messages().size());
     long last = highWater;
+    boolean group = d.from().startsWith("group:");
     for (Delivery m : d.messages()) {
-      if (m.senderSeq() > last) {
-        fresh.add(new MessageReceived(m.msgId(), d.from(), m.conversation(), m.ts(), m.body(), m.senderSeq()));
-        last = m.senderSeq();
-      }
+      if (m.senderSeq() <= last) continue;
+      last = m.senderSeq();
+      if (m.change() != null) fresh.add(new GroupChanged(m.change(), m.senderSeq()));
+      else fresh.add(new MessageReceived(m.msgId(), m.author(), m.conversation(), m.ts(), m.body(), m.senderSeq(), group ? m.senderSeq() : 0));
+      origins.add(m.origin());
     }
     long confirmed = Math.max(highWater, d.messages().isEmpty() ? 0 : d.messages().get(d.messages().size() - 1).senderSeq());
     if (fresh.isEmpty()) return Effect().reply(d.replyTo(), new Delivered(confirmed));
     return Effect().persist(fresh).thenRun(newState -> {
-      pushLiveBatch(newState.lastSeq, fresh, null);
+      long seq = newState.lastSeq - fresh.size() + 1;
+      for (int i = 0; i < fresh.size(); i++) pushLive(seq++, fresh.get(i), origins.get(i));
       d.replyTo().tell(new Delivered(confirmed));
     });
   }
@@ -244,7 +287,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     List<Delivery> batch = new ArrayList<>(Math.min(queue.size(), settings.deliveryBatch()));
     for (Outgoing m : queue) {
       if (batch.size() == settings.deliveryBatch()) break;
-      batch.add(new Delivery(m.msgId(), m.senderSeq(), m.conversation(), m.ts(), m.body()));
+      batch.add(Delivery.direct(m.msgId(), m.senderSeq(), m.conversation(), m.ts(), m.body(), userId));
     }
     deliveriesInFlight.add(recipient);
     ctx.ask(Delivered.class, sharding.entityRefFor(TYPE_KEY, recipient), settings.deliveryAttemptTimeout(),
@@ -376,15 +419,24 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       switch (event) {
         case MessageSent m -> {
           state.rememberSent(m.clientId(), new SentRef(m.msgId(), m.conversation(), m.ts(), state.lastSeq));
+          state.rememberOwn(m.msgId(), m.conversation(), state.lastSeq);
           state.outbox.computeIfAbsent(m.peer(), p -> new ArrayDeque<>())
               .addLast(new Outgoing(m.msgId(), m.clientId(), state.lastSeq, m.conversation(), m.ts(), m.body()));
         }
         case MessageReceived m -> {
-          InRef ref = new InRef(state.lastSeq, m.msgId(), m.from(), m.conversation(), m.senderSeq());
-          state.inboundHighWater.put(m.from(), m.senderSeq());
-          state.awaitingReceived.put(ref.seq(), ref);
-          state.unread.computeIfAbsent(m.conversation(), c -> new java.util.TreeMap<>()).put(ref.seq(), ref);
+          String channel = m.groupSeq() > 0 ? m.conversation() : m.from();
+          state.inboundHighWater.put(channel, m.senderSeq());
+          if (m.from().equals(userId)) {
+            // our own group message, copied back for our other devices: receipts are for us, not by us
+            state.rememberOwn(m.msgId(), m.conversation(), m.senderSeq());
+          } else {
+            InRef ref = new InRef(state.lastSeq, m.msgId(), m.from(), m.conversation(), m.senderSeq());
+            state.awaitingReceived.put(ref.seq(), ref);
+            state.unread.computeIfAbsent(m.conversation(), c -> new java.util.TreeMap<>()).put(ref.seq(), ref);
+          }
         }
+        case GroupChanged g -> state.inboundHighWater.put("group:" + g.change().groupId(), g.position());
+        case DeliveryFailed f -> { }
         case ReceiptAdded r -> {
           long[] marks = state.receiptWatermarks.computeIfAbsent(UserState.watermarkKey(r.by(), r.conversation()), k -> new long[2]);
           int index = r.status().equals(READ) ? 1 : 0;

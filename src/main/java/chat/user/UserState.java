@@ -33,9 +33,12 @@ public final class UserState {
   public final Map<String, TreeMap<Long, InRef>> unread = new HashMap<>();
   /** Receipts to hand to the senders, per sender, in order. */
   public final Map<String, ArrayDeque<ReceiptItem>> receiptOutbox = new HashMap<>();
+  /** Messages this user sent, by msgId: conversation and the seq receipts refer to (bounded like the dedup window). */
+  public final LinkedHashMap<String, OwnRef> ownByMsgId;
   /** For messages this user sent: per (recipient, conversation) the highest own seq receipted as [delivered, read]. */
   public final Map<String, long[]> receiptWatermarks = new HashMap<>();
 
+  public record OwnRef(String conversation, long receiptSeq) implements CborSerializable {}
   public record SentRef(String msgId, String conversation, long ts, long seq) implements CborSerializable {}
   public record Outgoing(String msgId, String clientId, long senderSeq, String conversation, long ts, String body) implements CborSerializable {}
   public record InRef(long seq, String msgId, String from, String conversation, long senderSeq) implements CborSerializable {}
@@ -43,6 +46,12 @@ public final class UserState {
   public record ReceiptItem(String msgId, String conversation, String status, long msgSeq) implements CborSerializable {}
 
   public UserState(int dedupWindow) {
+    this.ownByMsgId = new LinkedHashMap<>(256, 0.75f, false) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, OwnRef> eldest) {
+        return size() > dedupWindow;
+      }
+    };
     this.sentByClientId = new LinkedHashMap<>(256, 0.75f, false) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, SentRef> eldest) {
@@ -53,6 +62,28 @@ public final class UserState {
 
   void rememberSent(String clientId, SentRef ref) {
     sentByClientId.put(clientId, ref);
+  }
+
+  void rememberOwn(String msgId, String conversation, long receiptSeq) {
+    ownByMsgId.put(msgId, new OwnRef(conversation, receiptSeq));
+  }
+
+  /** Who received and read one of this user's messages, from the receipt watermarks. */
+  User.ReceiptReport receiptReport(String msgId) {
+    OwnRef own = ownByMsgId.get(msgId);
+    if (own == null) return new User.ReceiptReport(false, null, List.of(), List.of());
+    List<String> delivered = new ArrayList<>();
+    List<String> read = new ArrayList<>();
+    String suffix = "\n" + own.conversation();
+    receiptWatermarks.forEach((key, marks) -> {
+      if (!key.endsWith(suffix)) return;
+      String by = key.substring(0, key.length() - suffix.length());
+      if (marks[0] >= own.receiptSeq()) delivered.add(by);
+      if (marks[1] >= own.receiptSeq()) read.add(by);
+    });
+    delivered.sort(null);
+    read.sort(null);
+    return new User.ReceiptReport(true, own.conversation(), delivered, read);
   }
 
   void queueReceipt(InRef ref, String status) {
@@ -68,7 +99,9 @@ public final class UserState {
 
   public record SentEntry(String clientId, SentRef ref) implements CborSerializable {}
 
-  public record Snapshot(long lastSeq, List<SentEntry> sent, Map<String, List<Outgoing>> outbox,
+  public record OwnEntry(String msgId, OwnRef ref) implements CborSerializable {}
+
+  public record Snapshot(long lastSeq, List<SentEntry> sent, List<OwnEntry> own, Map<String, List<Outgoing>> outbox,
                          Map<String, Long> inboundHighWater, List<InRef> awaitingReceived, List<InRef> unread,
                          Map<String, List<ReceiptItem>> receiptOutbox, Map<String, long[]> receiptWatermarks)
       implements CborSerializable {}
@@ -84,7 +117,9 @@ public final class UserState {
     receiptWatermarks.forEach((k, v) -> marksCopy.put(k, v.clone()));
     List<SentEntry> sentCopy = new ArrayList<>(sentByClientId.size());
     sentByClientId.forEach((k, v) -> sentCopy.add(new SentEntry(k, v)));
-    return new Snapshot(lastSeq, sentCopy, outboxCopy, Map.copyOf(inboundHighWater),
+    List<OwnEntry> ownCopy = new ArrayList<>(ownByMsgId.size());
+    ownByMsgId.forEach((k, v) -> ownCopy.add(new OwnEntry(k, v)));
+    return new Snapshot(lastSeq, sentCopy, ownCopy, outboxCopy, Map.copyOf(inboundHighWater),
         List.copyOf(awaitingReceived.values()), unreadCopy, receiptsCopy, marksCopy);
   }
 
@@ -92,6 +127,7 @@ public final class UserState {
     UserState state = new UserState(dedupWindow);
     state.lastSeq = s.lastSeq();
     s.sent().forEach(e -> state.sentByClientId.put(e.clientId(), e.ref()));
+    s.own().forEach(e -> state.ownByMsgId.put(e.msgId(), e.ref()));
     s.outbox().forEach((k, v) -> state.outbox.put(k, new ArrayDeque<>(v)));
     state.inboundHighWater.putAll(s.inboundHighWater());
     s.awaitingReceived().forEach(r -> state.awaitingReceived.put(r.seq(), r));

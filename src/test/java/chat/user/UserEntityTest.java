@@ -37,7 +37,9 @@ class UserEntityTest {
     Config config = ConfigFactory.parseMap(Map.of(
             "parley.db.url", url,
             "parley.chat.snapshot-every", 5,
-            "pekko.remote.artery.canonical.port", 0))
+            "pekko.remote.artery.canonical.port", 0,
+            "pekko.actor.testkit.typed.system-shutdown-default", "60s",
+            "pekko.actor.testkit.typed.throw-on-shutdown-timeout", false))
         .withFallback(ConfigFactory.parseResources("parley-runtime.conf"))
         .withFallback(ConfigFactory.defaultReference())
         .resolve();

@@ -48,3 +48,8 @@ CREATE TABLE IF NOT EXISTS PUBLIC."durable_state" (
 );
 CREATE INDEX IF NOT EXISTS "state_tag_idx" ON PUBLIC."durable_state" ("tag");
 CREATE INDEX IF NOT EXISTS "state_global_offset_idx" ON PUBLIC."durable_state" ("global_offset");
+-- Secrets of disappearing messages, one per expiry minute; deleting a row shreds every body sealed under it.
+CREATE TABLE IF NOT EXISTS PUBLIC.parley_expiry_secrets (
+    expiry_minute BIGINT PRIMARY KEY,
+    secret VARBINARY(32) NOT NULL
+);

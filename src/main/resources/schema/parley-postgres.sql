@@ -61,3 +61,9 @@ CREATE TABLE IF NOT EXISTS public.durable_state (
     );
 CREATE INDEX IF NOT EXISTS state_tag_idx on public.durable_state (tag);
 CREATE INDEX IF NOT EXISTS state_global_offset_idx on public.durable_state (global_offset);
+
+-- Secrets of disappearing messages, one per expiry minute; deleting a row shreds every body sealed under it.
+CREATE TABLE IF NOT EXISTS public.parley_expiry_secrets (
+  expiry_minute BIGINT PRIMARY KEY,
+  secret BYTEA NOT NULL
+);

@@ -172,7 +172,7 @@ public final class ApiRoutes extends HttpSupport {
             long to = Math.min(lastSeq, from + max);
             if (to <= from) return CompletableFuture.completedFuture(page(user, List.of(), lastSeq));
             return gateway.journal.currentEventsByPersistenceId(User.persistenceId(user), from + 1, to)
-                .map(env -> Frames.update(user, env.sequenceNr(), (User.Event) env.event()))
+                .map(env -> gateway.render(user, new User.Update(env.sequenceNr(), (User.Event) env.event())))
                 .runWith(Sink.seq(), gateway.system)
                 .thenApply(frames -> page(user, frames, lastSeq, from + frames.size()));
           });

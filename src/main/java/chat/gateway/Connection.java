@@ -248,7 +248,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
 
   private void sendUpdate(User.Update u) {
     lastSentSeq = u.seq();
-    emit(Frames.update(userId, u.seq(), u.event()), true);
+    emit(gateway.render(userId, u), true);
   }
 
   private void hold(User.Update u) {

@@ -1,5 +1,6 @@
 package chat.gateway;
 
+import chat.ephemeral.Sealer;
 import chat.json.Json;
 import chat.presence.Presence;
 import chat.user.User;
@@ -18,10 +19,25 @@ public final class Frames {
   }
 
   /** The frame of one update in {@code userId}'s stream. */
-  public static String update(String userId, long seq, User.Event event) {
+  public static String update(String userId, long seq, User.Event event, Sealer sealer, long now) {
     return switch (event) {
-      case User.MessageSent m -> message(seq, m.msgId(), m.conversation(), userId, m.ts(), m.body(), 0);
-      case User.MessageReceived m -> message(seq, m.msgId(), m.conversation(), m.from(), m.ts(), m.body(), m.groupSeq());
+      case User.MessageSent m -> message(seq, m.msgId(), m.conversation(), userId, m.ts(), open(sealer, m.msgId(), m.expiresAt(), m.body(), now),
+          0, m.expiresAt());
+      case User.MessageReceived m -> message(seq, m.msgId(), m.conversation(), m.from(), m.ts(),
+          open(sealer, m.msgId(), m.expiresAt(), m.body(), now), m.groupSeq(), m.expiresAt());
+      case User.SettingsChanged c -> Json.render(g -> {
+        g.writeStringField("type", "settings");
+        g.writeNumberField("seq", seq);
+        g.writeStringField("conversation", c.conversation());
+        g.writeNumberField("disappearAfterSeconds", c.disappearAfterSeconds());
+        g.writeStringField("by", c.by());
+      });
+      case User.Expired x -> Json.render(g -> {
+        g.writeStringField("type", "expired");
+        g.writeNumberField("seq", seq);
+        g.writeStringField("conversation", x.conversation());
+        stringArray(g, "msgIds", x.msgIds());
+      });
       case User.GroupChanged c -> Json.render(g -> {
         User.GroupChange ch = c.change();
         g.writeStringField("type", "group");
@@ -61,7 +77,14 @@ public final class Frames {
     g.writeEndArray();
   }
 
-  private static String message(long seq, String msgId, String conversation, String from, long ts, String body, long groupSeq) {
+  /** The body to show, or null once a temporary message has expired (its frame is then a tombstone). */
+  private static String open(Sealer sealer, String msgId, long expiresAt, String body, long now) {
+    if (expiresAt <= 0) return body;
+    return sealer.open(msgId, expiresAt, body, now).orElse(null);
+  }
+
+  private static String message(long seq, String msgId, String conversation, String from, long ts, String body, long groupSeq,
+                                long expiresAt) {
     return Json.render(g -> {
       g.writeStringField("type", "message");
       g.writeNumberField("seq", seq);
@@ -70,8 +93,13 @@ public final class Frames {
       g.writeStringField("from", from);
       g.writeNumberField("ts", ts);
       if (groupSeq > 0) g.writeNumberField("groupSeq", groupSeq);
-      g.writeFieldName("body");
-      g.writeRawValue(body);
+      if (expiresAt > 0) g.writeNumberField("expiresAt", expiresAt);
+      if (body == null) {
+        g.writeBooleanField("expired", true);
+      } else {
+        g.writeFieldName("body");
+        g.writeRawValue(body);
+      }
     });
   }
 

@@ -1,7 +1,9 @@
 package chat.gateway;
 
 import chat.account.Directory;
+import chat.ephemeral.Sealer;
 import chat.metrics.Metrics;
+import chat.user.User;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,7 +39,10 @@ public final class Gateway {
   final LongAdder slowClosed;
   final Metrics metrics;
 
-  public Gateway(ActorSystem<?> system, Directory directory, RateLimiter limiter, Settings settings, Metrics metrics) {
+  final Sealer sealer;
+
+  public Gateway(ActorSystem<?> system, Directory directory, RateLimiter limiter, Settings settings, Metrics metrics, Sealer sealer) {
+    this.sealer = sealer;
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
@@ -50,6 +55,11 @@ public final class Gateway {
     this.framesOut = metrics.counter("parley_frames_out_total", "", "Frames sent to clients");
     this.droppedLive = metrics.counter("parley_live_frames_dropped_total", "", "Presence/typing frames shed because a socket's buffer was filling");
     this.slowClosed = metrics.counter("parley_slow_sockets_closed_total", "", "Sockets closed because chat updates overflowed their buffer");
+  }
+
+  /** The frame of an update, with temporary bodies opened (or replayed as tombstones once expired). */
+  String render(String userId, User.Update u) {
+    return Frames.update(userId, u.seq(), u.event(), sealer, System.currentTimeMillis());
   }
 
   LongAdder errors(String code) {

@@ -1,6 +1,7 @@
 package chat.group;
 
 import chat.CborSerializable;
+import chat.ephemeral.Sealer;
 import chat.presence.Presence;
 import chat.user.User;
 import chat.user.User.Delivery;
@@ -52,7 +53,9 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
   // ---------------------------------------------------------------- protocol
 
   public sealed interface Command extends CborSerializable {}
-  public record Create(String creator, String name, List<String> members, ActorRef<Reply> replyTo) implements Command {}
+  /** {@code adminsOnlySettings}: only admins may change the disappearing timer. */
+  public record Create(String creator, String name, List<String> members, boolean adminsOnlySettings, ActorRef<Reply> replyTo) implements Command {}
+  public record ChangeSettings(String by, int disappearAfterSeconds, ActorRef<Reply> replyTo) implements Command {}
   public record Get(String requester, ActorRef<Reply> replyTo) implements Command {}
   public record AddMembers(String by, List<String> users, ActorRef<Reply> replyTo) implements Command {}
   public record RemoveMember(String by, String user, ActorRef<Reply> replyTo) implements Command {}
@@ -80,12 +83,15 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
       @JsonSubTypes.Type(value = MemberRemoved.class, name = "member-removed"),
       @JsonSubTypes.Type(value = Posted.class, name = "posted"),
       @JsonSubTypes.Type(value = Progress.class, name = "progress"),
-      @JsonSubTypes.Type(value = MemberFailed.class, name = "member-failed")})
+      @JsonSubTypes.Type(value = MemberFailed.class, name = "member-failed"),
+      @JsonSubTypes.Type(value = SettingsSet.class, name = "settings-set")})
   public sealed interface Event extends CborSerializable {}
-  public record Created(String name, String creator, List<String> members, long ts) implements Event {}
+  public record Created(String name, String creator, List<String> members, long ts, boolean adminsOnlySettings) implements Event {}
+  public record SettingsSet(String by, int disappearAfterSeconds, long ts) implements Event {}
   public record MembersAdded(String by, List<String> users, long ts) implements Event {}
   public record MemberRemoved(String by, String user, long ts) implements Event {}
-  public record Posted(String msgId, String sender, String clientId, long ts, String body) implements Event {}
+  /** {@code expiresAt} 0 = permanent; otherwise the body is sealed. */
+  public record Posted(String msgId, String sender, String clientId, long ts, String body, long expiresAt) implements Event {}
   /** Coalesced delivery progress: per member, every position up to the value is in its stream. */
   public record Progress(Map<String, Long> deliveredUpTo) implements Event {}
   /** The server gave up on {@code member} for positions up to {@code upTo}. */
@@ -93,10 +99,10 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
 
   // ---------------------------------------------------------------- construction
 
-  public static Behavior<Command> create(EntityContext<Command> entity, Settings settings) {
+  public static Behavior<Command> create(EntityContext<Command> entity, Settings settings, Sealer sealer) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new Tick(), settings.progressInterval());
-      return new Group(entity, ctx, timers, settings);
+      return new Group(entity, ctx, timers, settings, sealer);
     }));
   }
 
@@ -117,7 +123,10 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
   private final Map<Long, ActorRef<User.Outbound>> origins = new HashMap<>();
   private long lastActivityNanos = System.nanoTime();
 
-  private Group(EntityContext<Command> entity, ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings) {
+  private final Sealer sealer;
+
+  private Group(EntityContext<Command> entity, ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings,
+                Sealer sealer) {
     super(PersistenceId.of("Group", entity.getEntityId()));
     this.groupId = entity.getEntityId();
     this.conversation = "group:" + groupId;
@@ -126,6 +135,7 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
     this.timers = timers;
     this.settings = settings;
     this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.sealer = sealer;
   }
 
   @Override
@@ -147,6 +157,7 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
           yield Effect().reply(g.replyTo(), info(state));
         }
         case AddMembers a -> addMembers(state, a);
+        case ChangeSettings c -> changeSettings(state, c);
         case RemoveMember r -> removeMember(state, r);
         case Post p -> post(state, p);
         case Typing t -> {
@@ -176,7 +187,7 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
     if (members.size() > settings.maxMembers()) {
       return Effect().reply(c.replyTo(), new Refused("group_full", "a group has at most " + settings.maxMembers() + " members"));
     }
-    Created created = new Created(c.name(), c.creator(), List.copyOf(members), System.currentTimeMillis());
+    Created created = new Created(c.name(), c.creator(), List.copyOf(members), System.currentTimeMillis(), c.adminsOnlySettings());
     return Effect().persist(created).thenRun(s -> {
       c.replyTo().tell(info(s));
       driveAll(s);
@@ -193,6 +204,18 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
     if (fresh.isEmpty()) return Effect().reply(a.replyTo(), info(state));
     return Effect().persist(new MembersAdded(a.by(), fresh, System.currentTimeMillis())).thenRun(s -> {
       a.replyTo().tell(info(s));
+      driveAll(s);
+    });
+  }
+
+  private Effect<Event, GroupState> changeSettings(GroupState state, ChangeSettings c) {
+    if (!state.exists) return Effect().reply(c.replyTo(), notFound());
+    if (!state.members.contains(c.by())) return Effect().reply(c.replyTo(), new Refused("forbidden", "not a member of this group"));
+    if (state.adminsOnlySettings && !state.admins.contains(c.by())) {
+      return Effect().reply(c.replyTo(), new Refused("forbidden", "in this group only admins change the timer"));
+    }
+    return Effect().persist(new SettingsSet(c.by(), c.disappearAfterSeconds(), System.currentTimeMillis())).thenRun(s -> {
+      c.replyTo().tell(info(s));
       driveAll(s);
     });
   }
@@ -224,7 +247,11 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
       p.origin().tell(new User.Acked(p.clientId(), known.msgId(), conversation, known.ts(), 0));
       return Effect().none();
     }
-    Posted posted = new Posted(newMessageId(), p.sender(), p.clientId(), System.currentTimeMillis(), p.body());
+    String msgId = newMessageId();
+    long ts = System.currentTimeMillis();
+    long expiresAt = state.disappearAfterSeconds > 0 ? ts + state.disappearAfterSeconds * 1000L : 0L;
+    String body = expiresAt > 0 ? sealer.seal(msgId, expiresAt, p.body()) : p.body();
+    Posted posted = new Posted(msgId, p.sender(), p.clientId(), ts, body, expiresAt);
     return Effect().persist(posted).thenRun(s -> {
       // durably ordered by the group: that is the sent tick
       p.origin().tell(new User.Acked(p.clientId(), posted.msgId(), conversation, posted.ts(), 0));
@@ -253,7 +280,10 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
 
   private Delivery toDelivery(GroupState.Item item) {
     return switch (item.event()) {
-      case Posted p -> new Delivery(p.msgId(), item.position(), conversation, p.ts(), p.body(), p.sender(), null, origins.get(item.position()));
+      case Posted p -> new Delivery(p.msgId(), item.position(), conversation, p.ts(), p.body(), p.sender(), null,
+          origins.get(item.position()), p.expiresAt(), null);
+      case SettingsSet st -> new Delivery("s" + groupId + "." + item.position(), item.position(), conversation, st.ts(), null, st.by(),
+          null, null, 0, st.disappearAfterSeconds());
       case Created c -> change(item, "created", c.creator(), null, item.membersAfter(), c.name());
       case MembersAdded a -> change(item, "member_added", a.by(), a.users(), item.membersAfter(), null);
       case MemberRemoved r -> change(item, "member_removed", r.by(), List.of(r.user()), item.membersAfter(), null);
@@ -263,7 +293,7 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
 
   private Delivery change(GroupState.Item item, String event, String by, List<String> users, List<String> members, String name) {
     GroupChange change = new GroupChange(groupId, event, by, users, members, name);
-    return new Delivery("g" + groupId + "." + item.position(), item.position(), conversation, item.ts(), null, by, change, null);
+    return new Delivery("g" + groupId + "." + item.position(), item.position(), conversation, item.ts(), null, by, change, null, 0, null);
   }
 
   private Effect<Event, GroupState> fanoutOutcome(GroupState state, FanoutOutcome o) {

@@ -23,6 +23,8 @@ public final class GroupState {
 
   public boolean exists;
   public String name;
+  public int disappearAfterSeconds;
+  public boolean adminsOnlySettings;
   public final LinkedHashSet<String> members = new LinkedHashSet<>();
   public final LinkedHashSet<String> admins = new LinkedHashSet<>();
   /** Last position given to a post or change; a post's position is its {@code groupSeq}. */
@@ -54,6 +56,7 @@ public final class GroupState {
         name = c.name();
         members.addAll(c.members());
         admins.add(c.creator());
+        adminsOnlySettings = c.adminsOnlySettings();
         enqueue(c.ts(), event, List.copyOf(members));
       }
       case MembersAdded a -> {
@@ -71,6 +74,10 @@ public final class GroupState {
       case Posted p -> {
         enqueue(p.ts(), event, List.copyOf(members));
         posts.put(postKey(p.sender(), p.clientId()), new PostRef(p.msgId(), p.ts(), position));
+      }
+      case Group.SettingsSet st -> {
+        disappearAfterSeconds = st.disappearAfterSeconds();
+        enqueue(st.ts(), event, List.copyOf(members));
       }
       case Progress p -> p.deliveredUpTo().forEach(this::confirm);
       case MemberFailed f -> confirm(f.member(), f.upTo());
@@ -119,13 +126,13 @@ public final class GroupState {
 
   public record PostEntry(String key, PostRef ref) implements CborSerializable {}
 
-  public record Snapshot(boolean exists, String name, List<String> members, List<String> admins, long position,
+  public record Snapshot(boolean exists, String name, int disappearAfterSeconds, boolean adminsOnlySettings, List<String> members, List<String> admins, long position,
                          List<PostEntry> posts, List<Item> pending, Map<String, Long> delivered) implements CborSerializable {}
 
   Snapshot toSnapshot() {
     List<PostEntry> postCopy = new ArrayList<>(posts.size());
     posts.forEach((k, v) -> postCopy.add(new PostEntry(k, v)));
-    return new Snapshot(exists, name, List.copyOf(members), List.copyOf(admins), position, postCopy,
+    return new Snapshot(exists, name, disappearAfterSeconds, adminsOnlySettings, List.copyOf(members), List.copyOf(admins), position, postCopy,
         List.copyOf(pending.values()), Map.copyOf(delivered));
   }
 
@@ -133,6 +140,8 @@ public final class GroupState {
     GroupState g = new GroupState();
     g.exists = s.exists();
     g.name = s.name();
+    g.disappearAfterSeconds = s.disappearAfterSeconds();
+    g.adminsOnlySettings = s.adminsOnlySettings();
     g.members.addAll(s.members());
     g.admins.addAll(s.admins());
     g.position = s.position();

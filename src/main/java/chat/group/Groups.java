@@ -85,10 +85,11 @@ public final class Groups extends HttpSupport {
         if (!members.contains(m.asText()) && !m.asText().equals(user)) members.add(m.asText());
       }
     }
+    boolean adminsOnlySettings = body.path("adminsOnlySettings").asBoolean(false);
     String groupId = newGroupId();
     CompletionStage<HttpResponse> result = allExist(members).thenCompose(missing -> {
       if (missing != null) return CompletableFuture.completedFuture(json(StatusCodes.NOT_FOUND, Json.error("not_found", "no such user: " + missing)));
-      return group(groupId).<Group.Reply>ask(r -> new Group.Create(user, name, members, r), ASK).thenApply(reply -> toResponse(reply, StatusCodes.CREATED));
+      return group(groupId).<Group.Reply>ask(r -> new Group.Create(user, name, members, adminsOnlySettings, r), ASK).thenApply(reply -> toResponse(reply, StatusCodes.CREATED));
     });
     return completeWithFuture(result);
   }

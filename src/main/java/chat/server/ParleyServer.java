@@ -4,6 +4,8 @@ import chat.account.Account;
 import chat.account.Directory;
 import chat.account.PasswordHasher;
 import chat.auth.TokenService;
+import chat.ephemeral.ConversationSettings;
+import chat.ephemeral.Sealer;
 import chat.gateway.ApiRoutes;
 import chat.gateway.Gateway;
 import chat.gateway.RateLimiter;
@@ -11,7 +13,10 @@ import chat.group.Group;
 import chat.group.Groups;
 import chat.metrics.Metrics;
 import chat.presence.Presence;
+import chat.storage.Database;
 import chat.storage.Schema;
+import com.zaxxer.hikari.HikariDataSource;
+import java.util.concurrent.ScheduledExecutorService;
 import chat.user.ChatSettings;
 import chat.user.User;
 import com.typesafe.config.Config;
@@ -87,6 +92,9 @@ public final class ParleyServer {
       return t;
     });
 
+    HikariDataSource tables = Database.pool(db.getString("url"), db.getString("user"), db.getString("password"), 4);
+    Sealer sealer = new Sealer(tables);
+
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "parley", config);
     AtomicReference<String> health = new AtomicReference<>("starting");
     try {
@@ -99,13 +107,13 @@ public final class ParleyServer {
       ChatSettings chat = ChatSettings.from(parley);
       Presence.Settings presenceSettings = new Presence.Settings(parley.getDuration("presence.flush-interval"));
       ClusterSharding sharding = ClusterSharding.get(system);
-      sharding.init(Entity.of(User.TYPE_KEY, entity -> User.create(entity, chat)));
+      sharding.init(Entity.of(User.TYPE_KEY, entity -> User.create(entity, chat, sealer)));
       sharding.init(Entity.of(Account.TYPE_KEY, entity -> Account.create(entity, chat.passivateAfter())));
       sharding.init(Entity.of(Presence.TYPE_KEY, entity -> Presence.create(entity, presenceSettings)));
       Group.Settings groupSettings = Groups.settings(parley);
       // Groups with unfinished fan-out must resume after a crash even if nobody touches them:
       // remembered entities (kept in the journal) restart on startup; idle groups passivate and are forgotten.
-      sharding.init(Entity.of(Group.TYPE_KEY, entity -> Group.create(entity, groupSettings))
+      sharding.init(Entity.of(Group.TYPE_KEY, entity -> Group.create(entity, groupSettings, sealer))
           .withSettings(ClusterShardingSettings.create(system)
               .withRememberEntities(true)
               .withRememberEntitiesStoreMode(ClusterShardingSettings.rememberEntitiesStoreModeEventSourced())));
@@ -113,8 +121,17 @@ public final class ParleyServer {
       Metrics metrics = new Metrics();
       Directory directory = new Directory(sharding);
       RateLimiter limiter = new RateLimiter(parley.getDouble("limits.frames-per-second"), parley.getDouble("limits.frames-burst"));
-      Gateway gateway = new Gateway(system, directory, limiter, Gateway.Settings.from(parley), metrics);
-      List<Route> extra = List.of(new Groups(tokens, sharding, directory).routes());
+      Gateway gateway = new Gateway(system, directory, limiter, Gateway.Settings.from(parley), metrics, sealer);
+      List<Route> extra = List.of(
+          new Groups(tokens, sharding, directory).routes(),
+          new ConversationSettings(tokens, sharding, directory, parley.getDuration("ephemeral.max-timer")).routes());
+      ScheduledExecutorService shredder = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "parley-shredder");
+        t.setDaemon(true);
+        return t;
+      });
+      long shredEvery = parley.getDuration("ephemeral.shred-interval").toMillis();
+      shredder.scheduleWithFixedDelay(() -> sealer.shredExpired(System.currentTimeMillis()), shredEvery, shredEvery, TimeUnit.MILLISECONDS);
       Route routes = new ApiRoutes(gateway, tokens, hasher, hashing, health::get, extra).routes();
 
       ServerBinding binding = Http.get(system)
@@ -133,6 +150,8 @@ public final class ParleyServer {
           () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
       shutdown.addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "parley-hashing-pool", () -> {
         hashing.shutdownNow();
+        shredder.shutdownNow();
+        tables.close();
         return CompletableFuture.completedFuture(Done.getInstance());
       });
 

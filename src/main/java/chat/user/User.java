@@ -1,6 +1,7 @@
 package chat.user;
 
 import chat.CborSerializable;
+import chat.ephemeral.Sealer;
 import chat.user.UserState.InRef;
 import chat.user.UserState.Outgoing;
 import chat.user.UserState.ReceiptItem;
@@ -70,6 +71,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Receipts from recipient {@code by} for messages this user sent. */
   public record Receipts(String by, List<ReceiptItem> items, ActorRef<Done> replyTo) implements Command {}
   public record GetLastSeq(ActorRef<Long> replyTo) implements Command {}
+  /** A member of direct conversation {@code conversation} sets its disappearing timer (0 = permanent). */
+  public record ChangeSettings(String conversation, int disappearAfterSeconds, ActorRef<Boolean> replyTo) implements Command {}
   /** The server gave up delivering {@code msgId} (sent by this user) to {@code member}. */
   public record NotifyFailed(String clientId, String msgId, String conversation, String member, String reason) implements Command {}
   /** Who has received and read message {@code msgId}, if this user sent it. */
@@ -79,6 +82,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private record ReceiptOutcome(String sender, int count) implements Command {}
   private record Retry(String peer, boolean receipts) implements Command {}
   private record Tick() implements Command {}
+  private record ExpiryDue() implements Command {}
 
   /**
    * One update handed to a recipient. {@code senderSeq} orders the channel it comes from (the sender's
@@ -87,11 +91,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * got an ack and needs no copy.
    */
   public record Delivery(String msgId, long senderSeq, String conversation, long ts, String body, String author,
-                         GroupChange change, ActorRef<Outbound> origin) implements CborSerializable {
-    public static Delivery direct(String msgId, long senderSeq, String conversation, long ts, String body, String author) {
-      return new Delivery(msgId, senderSeq, conversation, ts, body, author, null, null);
-    }
-  }
+                         GroupChange change, ActorRef<Outbound> origin, long expiresAt, Integer disappearAfterSeconds)
+      implements CborSerializable {}
   /** A membership or settings change of a group, as members see it. */
   public record GroupChange(String groupId, String event, String by, List<String> users, List<String> members, String name)
       implements CborSerializable {}
@@ -115,12 +116,20 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       @JsonSubTypes.Type(value = MessageReceived.class, name = "received"),
       @JsonSubTypes.Type(value = ReceiptAdded.class, name = "receipt"),
       @JsonSubTypes.Type(value = GroupChanged.class, name = "group"),
-      @JsonSubTypes.Type(value = DeliveryFailed.class, name = "failed")})
+      @JsonSubTypes.Type(value = DeliveryFailed.class, name = "failed"),
+      @JsonSubTypes.Type(value = SettingsChanged.class, name = "settings"),
+      @JsonSubTypes.Type(value = Expired.class, name = "expired")})
   public sealed interface Event extends CborSerializable {}
   /** A message this user sent (shown to the user's other devices). */
-  public record MessageSent(String msgId, String clientId, String peer, String conversation, long ts, String body) implements Event {}
+  /** {@code expiresAt} 0 = permanent; otherwise {@code body} is sealed (see chat.ephemeral.Sealer). */
+  public record MessageSent(String msgId, String clientId, String peer, String conversation, long ts, String body, long expiresAt) implements Event {}
   /** A message to this user; {@code senderSeq} is its seq in the sender's stream. */
-  public record MessageReceived(String msgId, String from, String conversation, long ts, String body, long senderSeq, long groupSeq) implements Event {}
+  public record MessageReceived(String msgId, String from, String conversation, long ts, String body, long senderSeq, long groupSeq,
+                                long expiresAt) implements Event {}
+  /** A conversation's disappearing-messages timer changed. */
+  public record SettingsChanged(String conversation, int disappearAfterSeconds, String by, long senderSeq) implements Event {}
+  /** Temporary messages of {@code conversation} expired: from now on their seqs replay as tombstones. */
+  public record Expired(String conversation, List<String> msgIds) implements Event {}
   /** A group this user is (or was, for its own removal) a member of changed; {@code position} orders it in the group. */
   public record GroupChanged(GroupChange change, long position) implements Event {}
   /** Delivery of a message this user sent failed for {@code member} after the last retry. */
@@ -133,10 +142,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   // ---------------------------------------------------------------- construction
 
-  public static Behavior<Command> create(EntityContext<Command> entity, ChatSettings settings) {
+  public static Behavior<Command> create(EntityContext<Command> entity, ChatSettings settings, Sealer sealer) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new Tick(), settings.passivateAfter());
-      return new User(entity, ctx, timers, settings);
+      return new User(entity, ctx, timers, settings, sealer);
     }));
   }
 
@@ -146,6 +155,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private final TimerScheduler<Command> timers;
   private final ChatSettings settings;
   private final ClusterSharding sharding;
+  private final Sealer sealer;
 
   // Soft state: live sockets and in-flight bookkeeping, never persisted.
   private final Set<ActorRef<Outbound>> connections = new HashSet<>();
@@ -157,7 +167,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private final Map<String, List<ActorRef<Outbound>>> ackWaiters = new LinkedHashMap<>();
   private long lastActivityNanos = System.nanoTime();
 
-  private User(EntityContext<Command> entity, ActorContext<Command> ctx, TimerScheduler<Command> timers, ChatSettings settings) {
+  private User(EntityContext<Command> entity, ActorContext<Command> ctx, TimerScheduler<Command> timers, ChatSettings settings,
+               Sealer sealer) {
     super(PersistenceId.of("User", entity.getEntityId()));
     this.userId = entity.getEntityId();
     this.entity = entity;
@@ -165,6 +176,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     this.timers = timers;
     this.settings = settings;
     this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.sealer = sealer;
   }
 
   public static String persistenceId(String userId) {
@@ -207,6 +219,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         }
         case GetReceipts g -> Effect().reply(g.replyTo(), state.receiptReport(g.msgId()));
         case Tick t -> tick(state);
+        case ExpiryDue e -> expire(state);
+        case ChangeSettings c -> changeSettings(state, c);
       };
     };
   }
@@ -227,13 +241,19 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       return Effect().none();
     }
     String conversation = Conversations.direct(userId, s.peer());
-    MessageSent event = new MessageSent(newMessageId(), s.clientId(), s.peer(), conversation, System.currentTimeMillis(), s.body());
+    String msgId = newMessageId();
+    long ts = System.currentTimeMillis();
+    int seconds = state.disappearAfter.getOrDefault(conversation, 0);
+    long expiresAt = seconds > 0 ? ts + seconds * 1000L : 0L;
+    String body = expiresAt > 0 ? sealer.seal(msgId, expiresAt, s.body()) : s.body();
+    MessageSent event = new MessageSent(msgId, s.clientId(), s.peer(), conversation, ts, body, expiresAt);
     List<ActorRef<Outbound>> waiters = new ArrayList<>(2);
     waiters.add(s.origin());
     ackWaiters.put(event.msgId(), waiters);
     return Effect().persist(event).thenRun(newState -> {
       pushLive(newState.lastSeq, event, s.origin());
       driveDelivery(newState, s.peer());
+      if (expiresAt > 0) scheduleExpiry(newState);
     });
   }
 
@@ -247,7 +267,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       if (m.senderSeq() <= last) continue;
       last = m.senderSeq();
       if (m.change() != null) fresh.add(new GroupChanged(m.change(), m.senderSeq()));
-      else fresh.add(new MessageReceived(m.msgId(), m.author(), m.conversation(), m.ts(), m.body(), m.senderSeq(), group ? m.senderSeq() : 0));
+      else if (m.disappearAfterSeconds() != null) fresh.add(new SettingsChanged(m.conversation(), m.disappearAfterSeconds(), m.author(), m.senderSeq()));
+      else fresh.add(new MessageReceived(m.msgId(), m.author(), m.conversation(), m.ts(), m.body(), m.senderSeq(),
+          group ? m.senderSeq() : 0, m.expiresAt()));
       origins.add(m.origin());
     }
     long confirmed = Math.max(highWater, d.messages().isEmpty() ? 0 : d.messages().get(d.messages().size() - 1).senderSeq());
@@ -256,6 +278,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       long seq = newState.lastSeq - fresh.size() + 1;
       for (int i = 0; i < fresh.size(); i++) pushLive(seq++, fresh.get(i), origins.get(i));
       d.replyTo().tell(new Delivered(confirmed));
+      scheduleExpiry(newState);
     });
   }
 
@@ -287,7 +310,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     List<Delivery> batch = new ArrayList<>(Math.min(queue.size(), settings.deliveryBatch()));
     for (Outgoing m : queue) {
       if (batch.size() == settings.deliveryBatch()) break;
-      batch.add(Delivery.direct(m.msgId(), m.senderSeq(), m.conversation(), m.ts(), m.body(), userId));
+      batch.add(new Delivery(m.msgId(), m.senderSeq(), m.conversation(), m.ts(), m.body(), userId, null, null, m.expiresAt(),
+          m.disappearAfterSeconds()));
     }
     deliveriesInFlight.add(recipient);
     ctx.ask(Delivered.class, sharding.entityRefFor(TYPE_KEY, recipient), settings.deliveryAttemptTimeout(),
@@ -394,6 +418,41 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return Effect().none();
   }
 
+  private Effect<Event, UserState> changeSettings(UserState state, ChangeSettings c) {
+    String peer = Conversations.peerOf(c.conversation(), userId);
+    if (peer == null) return Effect().reply(c.replyTo(), false);
+    SettingsChanged event = new SettingsChanged(c.conversation(), c.disappearAfterSeconds(), userId, 0);
+    return Effect().persist(event).thenRun(newState -> {
+      pushLive(newState.lastSeq, event, null);
+      driveDelivery(newState, peer); // the peer's stream gets it in order with this user's messages
+      c.replyTo().tell(true);
+    });
+  }
+
+  /** Emits `expired` for every temporary message whose time has come, one update per conversation. */
+  private Effect<Event, UserState> expire(UserState state) {
+    Map<String, List<String>> due = state.dueExpiries(System.currentTimeMillis());
+    if (due.isEmpty()) {
+      scheduleExpiry(state);
+      return Effect().none();
+    }
+    List<Event> events = new ArrayList<>(due.size());
+    due.forEach((conversation, ids) -> events.add(new Expired(conversation, ids)));
+    return Effect().persist(events).thenRun(newState -> {
+      pushLiveBatch(newState.lastSeq, events, null);
+      scheduleExpiry(newState);
+    });
+  }
+
+  private void scheduleExpiry(UserState state) {
+    if (state.expiries.isEmpty()) {
+      timers.cancel("expiry");
+      return;
+    }
+    long delay = Math.max(0, state.expiries.firstKey() - System.currentTimeMillis());
+    timers.startSingleTimer("expiry", new ExpiryDue(), Duration.ofMillis(delay));
+  }
+
   private void pushLive(long seq, Event event, ActorRef<Outbound> except) {
     if (connections.isEmpty()) return;
     Update update = new Update(seq, event);
@@ -421,11 +480,13 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           state.rememberSent(m.clientId(), new SentRef(m.msgId(), m.conversation(), m.ts(), state.lastSeq));
           state.rememberOwn(m.msgId(), m.conversation(), state.lastSeq);
           state.outbox.computeIfAbsent(m.peer(), p -> new ArrayDeque<>())
-              .addLast(new Outgoing(m.msgId(), m.clientId(), state.lastSeq, m.conversation(), m.ts(), m.body()));
+              .addLast(new Outgoing(m.msgId(), m.clientId(), state.lastSeq, m.conversation(), m.ts(), m.body(), m.expiresAt(), null));
+          if (m.expiresAt() > 0) state.addExpiry(m.expiresAt(), m.conversation(), m.msgId());
         }
         case MessageReceived m -> {
           String channel = m.groupSeq() > 0 ? m.conversation() : m.from();
           state.inboundHighWater.put(channel, m.senderSeq());
+          if (m.expiresAt() > 0) state.addExpiry(m.expiresAt(), m.conversation(), m.msgId());
           if (m.from().equals(userId)) {
             // our own group message, copied back for our other devices: receipts are for us, not by us
             state.rememberOwn(m.msgId(), m.conversation(), m.senderSeq());
@@ -437,6 +498,18 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         }
         case GroupChanged g -> state.inboundHighWater.put("group:" + g.change().groupId(), g.position());
         case DeliveryFailed f -> { }
+        case SettingsChanged c -> {
+          state.disappearAfter.put(c.conversation(), c.disappearAfterSeconds());
+          String peer = Conversations.peerOf(c.conversation(), userId);
+          if (c.by().equals(userId) && peer != null) {
+            // our own change goes to the peer through the outbox, ordered with our messages
+            state.outbox.computeIfAbsent(peer, p -> new ArrayDeque<>())
+                .addLast(new Outgoing("s" + state.lastSeq, null, state.lastSeq, c.conversation(), 0, null, 0, c.disappearAfterSeconds()));
+          } else if (c.senderSeq() > 0) {
+            state.inboundHighWater.put(c.conversation().startsWith("group:") ? c.conversation() : c.by(), c.senderSeq());
+          }
+        }
+        case Expired x -> state.removeExpiries(x.msgIds());
         case ReceiptAdded r -> {
           long[] marks = state.receiptWatermarks.computeIfAbsent(UserState.watermarkKey(r.by(), r.conversation()), k -> new long[2]);
           int index = r.status().equals(READ) ? 1 : 0;
@@ -454,6 +527,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           // Work a crash interrupted: hand over undelivered messages and receipts again (receivers dedup).
           List.copyOf(state.outbox.keySet()).forEach(peer -> driveDelivery(state, peer));
           List.copyOf(state.receiptOutbox.keySet()).forEach(peer -> driveReceipts(state, peer));
+          scheduleExpiry(state);
         })
         .build();
   }

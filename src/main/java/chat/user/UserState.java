@@ -35,12 +35,19 @@ public final class UserState {
   public final Map<String, ArrayDeque<ReceiptItem>> receiptOutbox = new HashMap<>();
   /** Messages this user sent, by msgId: conversation and the seq receipts refer to (bounded like the dedup window). */
   public final LinkedHashMap<String, OwnRef> ownByMsgId;
+  /** Disappearing-messages timer per conversation, in seconds (absent = permanent). */
+  public final Map<String, Integer> disappearAfter = new HashMap<>();
+  /** Temporary messages in this stream not yet expired, by expiry time. */
+  public final TreeMap<Long, List<ExpiryRef>> expiries = new TreeMap<>();
   /** For messages this user sent: per (recipient, conversation) the highest own seq receipted as [delivered, read]. */
   public final Map<String, long[]> receiptWatermarks = new HashMap<>();
 
   public record OwnRef(String conversation, long receiptSeq) implements CborSerializable {}
   public record SentRef(String msgId, String conversation, long ts, long seq) implements CborSerializable {}
-  public record Outgoing(String msgId, String clientId, long senderSeq, String conversation, long ts, String body) implements CborSerializable {}
+  /** A message (or, with {@code disappearAfterSeconds} set, a settings change) on its way to the peer. */
+  public record Outgoing(String msgId, String clientId, long senderSeq, String conversation, long ts, String body, long expiresAt,
+                         Integer disappearAfterSeconds) implements CborSerializable {}
+  public record ExpiryRef(String conversation, String msgId) implements CborSerializable {}
   public record InRef(long seq, String msgId, String from, String conversation, long senderSeq) implements CborSerializable {}
   /** A receipt request to a sender: {@code msgSeq} is the message's seq in the SENDER's stream. */
   public record ReceiptItem(String msgId, String conversation, String status, long msgSeq) implements CborSerializable {}
@@ -86,6 +93,29 @@ public final class UserState {
     return new User.ReceiptReport(true, own.conversation(), delivered, read);
   }
 
+  void addExpiry(long expiresAt, String conversation, String msgId) {
+    expiries.computeIfAbsent(expiresAt, t -> new ArrayList<>(1)).add(new ExpiryRef(conversation, msgId));
+  }
+
+  /** Due expiries grouped by conversation (not removed: the Expired events do that). */
+  Map<String, List<String>> dueExpiries(long now) {
+    Map<String, List<String>> due = new java.util.LinkedHashMap<>();
+    for (List<ExpiryRef> refs : expiries.headMap(now, true).values()) {
+      for (ExpiryRef r : refs) due.computeIfAbsent(r.conversation(), c -> new ArrayList<>()).add(r.msgId());
+    }
+    return due;
+  }
+
+  void removeExpiries(List<String> msgIds) {
+    java.util.Set<String> gone = new java.util.HashSet<>(msgIds);
+    var it = expiries.entrySet().iterator();
+    while (it.hasNext()) {
+      var e = it.next();
+      e.getValue().removeIf(r -> gone.contains(r.msgId()));
+      if (e.getValue().isEmpty()) it.remove();
+    }
+  }
+
   void queueReceipt(InRef ref, String status) {
     receiptOutbox.computeIfAbsent(ref.from(), s -> new ArrayDeque<>())
         .addLast(new ReceiptItem(ref.msgId(), ref.conversation(), status, ref.senderSeq()));
@@ -103,7 +133,8 @@ public final class UserState {
 
   public record Snapshot(long lastSeq, List<SentEntry> sent, List<OwnEntry> own, Map<String, List<Outgoing>> outbox,
                          Map<String, Long> inboundHighWater, List<InRef> awaitingReceived, List<InRef> unread,
-                         Map<String, List<ReceiptItem>> receiptOutbox, Map<String, long[]> receiptWatermarks)
+                         Map<String, List<ReceiptItem>> receiptOutbox, Map<String, long[]> receiptWatermarks,
+                         Map<String, Integer> disappearAfter, Map<Long, List<ExpiryRef>> expiries)
       implements CborSerializable {}
 
   Snapshot toSnapshot() {
@@ -120,7 +151,14 @@ public final class UserState {
     List<OwnEntry> ownCopy = new ArrayList<>(ownByMsgId.size());
     ownByMsgId.forEach((k, v) -> ownCopy.add(new OwnEntry(k, v)));
     return new Snapshot(lastSeq, sentCopy, ownCopy, outboxCopy, Map.copyOf(inboundHighWater),
-        List.copyOf(awaitingReceived.values()), unreadCopy, receiptsCopy, marksCopy);
+        List.copyOf(awaitingReceived.values()), unreadCopy, receiptsCopy, marksCopy, Map.copyOf(disappearAfter),
+        expiriesCopy());
+  }
+
+  private Map<Long, List<ExpiryRef>> expiriesCopy() {
+    Map<Long, List<ExpiryRef>> copy = new HashMap<>();
+    expiries.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+    return copy;
   }
 
   static UserState fromSnapshot(Snapshot s, int dedupWindow) {
@@ -134,6 +172,8 @@ public final class UserState {
     s.unread().forEach(r -> state.unread.computeIfAbsent(r.conversation(), c -> new TreeMap<>()).put(r.seq(), r));
     s.receiptOutbox().forEach((k, v) -> state.receiptOutbox.put(k, new ArrayDeque<>(v)));
     s.receiptWatermarks().forEach((k, v) -> state.receiptWatermarks.put(k, v.clone()));
+    if (s.disappearAfter() != null) state.disappearAfter.putAll(s.disappearAfter());
+    if (s.expiries() != null) s.expiries().forEach((k, v) -> state.expiries.put(k, new ArrayList<>(v)));
     return state;
   }
 }

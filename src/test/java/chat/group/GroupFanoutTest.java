@@ -48,13 +48,13 @@ class GroupFanoutTest {
       ClusterSharding sharding = ClusterSharding.get(kit.system());
       sharding.init(Entity.of(User.TYPE_KEY, e -> e.getEntityId().equals("ghost")
           ? Behaviors.<User.Command>ignore()   // never confirms anything
-          : User.create(e, chat)));
+          : User.create(e, chat, sealer(url))));
       Group.Settings settings = new Group.Settings(200, 64, Duration.ofMillis(20), Duration.ofMillis(50),
           Duration.ofMillis(200), 3, Duration.ofMillis(200), Duration.ofMinutes(2), 64);
-      sharding.init(Entity.of(Group.TYPE_KEY, e -> Group.create(e, settings)));
+      sharding.init(Entity.of(Group.TYPE_KEY, e -> Group.create(e, settings, sealer(url))));
 
       TestProbe<Group.Reply> reply = kit.createTestProbe();
-      sharding.entityRefFor(Group.TYPE_KEY, "g1").tell(new Group.Create("author", "g", List.of("reader", "ghost"), reply.getRef()));
+      sharding.entityRefFor(Group.TYPE_KEY, "g1").tell(new Group.Create("author", "g", List.of("reader", "ghost"), false, reply.getRef()));
       assertInstanceOf(Group.Info.class, reply.receiveMessage());
 
       TestProbe<User.Outbound> authorSocket = kit.createTestProbe();
@@ -82,5 +82,12 @@ class GroupFanoutTest {
     } finally {
       kit.shutdownTestKit();
     }
+  }
+
+  private static chat.ephemeral.Sealer sealer(String url) {
+    org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
+    ds.setURL(url);
+    ds.setUser("sa");
+    return new chat.ephemeral.Sealer(ds);
   }
 }

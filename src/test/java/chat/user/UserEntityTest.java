@@ -47,7 +47,7 @@ class UserEntityTest {
     Cluster cluster = Cluster.get(kit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
     ChatSettings settings = ChatSettings.from(config.getConfig("parley"));
-    ClusterSharding.get(kit.system()).init(Entity.of(User.TYPE_KEY, e -> User.create(e, settings)));
+    ClusterSharding.get(kit.system()).init(Entity.of(User.TYPE_KEY, e -> User.create(e, settings, sealer(url))));
     return kit;
   }
 
@@ -167,5 +167,12 @@ class UserEntityTest {
     } finally {
       again.shutdownTestKit();
     }
+  }
+
+  private static chat.ephemeral.Sealer sealer(String url) {
+    org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
+    ds.setURL(url);
+    ds.setUser("sa");
+    return new chat.ephemeral.Sealer(ds);
   }
 }

@@ -110,14 +110,22 @@ class ChatEndToEndTest {
       b.awaitType("hello");
       b.sendJson("type", "sync", "after", 0);
       for (int i = 0; i < 1000; i++) a.sendText("n" + i, "user:bob3", Integer.toString(i));
-      List<JsonNode> got = b.awaitTypes("message", 1000, Duration.ofSeconds(60));
+      // generous limits: the order is what is asserted, not the speed of a shared, loaded machine
+      List<JsonNode> got = b.awaitTypes("message", 1000, Duration.ofSeconds(120));
       Set<String> ids = new HashSet<>();
       for (int i = 0; i < 1000; i++) {
         assertEquals(Integer.toString(i), got.get(i).at("/body/text").asText());
         assertEquals(i + 1, got.get(i).get("seq").asLong());
         assertTrue(ids.add(got.get(i).get("msgId").asText()));
       }
-      assertEquals(1000, a.awaitTypes("ack", 1000, Duration.ofSeconds(60)).size());
+      List<JsonNode> acks = new java.util.ArrayList<>();
+      List<JsonNode> others = new java.util.ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (acks.size() < 1000 && System.nanoTime() < deadline) {
+        for (JsonNode f : a.drain(Duration.ofMillis(200))) (f.path("type").asText().equals("ack") ? acks : others).add(f);
+      }
+      assertEquals(1000, acks.size(), "acks; other frames: " + others.stream().limit(5).toList());
+      for (int i = 0; i < 1000; i++) assertEquals("n" + i, acks.get(i).get("id").asText(), "acks come in send order");
     }
   }
 

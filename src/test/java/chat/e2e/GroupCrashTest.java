@@ -21,6 +21,33 @@ import org.junit.jupiter.api.Test;
  */
 class GroupCrashTest {
 
+  /** Runs {@code check} for every item on 16 threads; rethrows the first failure. */
+  static void inParallel(List<String> items, java.util.function.Consumer<String> check) throws Exception {
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    try {
+      List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+      for (String item : items) futures.add(pool.submit(() -> check.accept(item)));
+      for (var f : futures) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof AssertionError a) throw a;
+          throw e;
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Test
   void fanOutResumesAfterACrashWithoutLossOrDuplicates() throws Exception {
     Path dir = Files.createTempDirectory("parley-group-crash");
@@ -32,10 +59,8 @@ class GroupCrashTest {
       port = first.port();
       Rest rest = new Rest(port);
       owner = rest.login("crashowner");
-      for (int i = 0; i < 199; i++) {
-        members.add("crm" + i);
-        rest.call("POST", "/api/v1/accounts", null, "{\"username\":\"crm" + i + "\",\"password\":\"password-crm" + i + "\"}");
-      }
+      for (int i = 0; i < 199; i++) members.add("crm" + i);
+      inParallel(members, m -> rest.call("POST", "/api/v1/accounts", null, "{\"username\":\"" + m + "\",\"password\":\"password-" + m + "\"}"));
       Rest.Response created = rest.call("POST", "/api/v1/groups", owner,
           "{\"name\":\"crash\",\"members\":[" + String.join(",", members.stream().map(WsClient::q).toList()) + "]}");
       assertEquals(201, created.status(), created.raw());
@@ -53,7 +78,7 @@ class GroupCrashTest {
       List<String> everyone = new ArrayList<>(members);
       everyone.add("crashowner");
       long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-      for (String member : everyone) {
+      inParallel(everyone, member -> {
         String token = rest.login(member);
         List<String> got;
         while (true) {
@@ -68,10 +93,10 @@ class GroupCrashTest {
           }
           assertEquals(got.size(), unique.size(), "no duplicates for " + member);
           if (got.size() >= acked.size() || System.nanoTime() > deadline) break;
-          Thread.sleep(200);
+          sleep(200);
         }
         assertEquals(acked, got, "member " + member + " has every acked message once, in order");
-      }
+      });
     }
   }
 }

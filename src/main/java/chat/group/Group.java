@@ -1,6 +1,7 @@
 package chat.group;
 
 import chat.CborSerializable;
+import chat.delivery.Retries;
 import chat.ephemeral.Sealer;
 import chat.presence.Presence;
 import chat.user.User;
@@ -16,7 +17,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -247,7 +247,7 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
       p.origin().tell(new User.Acked(p.clientId(), known.msgId(), conversation, known.ts(), 0));
       return Effect().none();
     }
-    String msgId = newMessageId();
+    String msgId = Retries.newMessageId();
     long ts = System.currentTimeMillis();
     long expiresAt = state.disappearAfterSeconds > 0 ? ts + state.disappearAfterSeconds * 1000L : 0L;
     String body = expiresAt > 0 ? sealer.seal(msgId, expiresAt, p.body()) : p.body();
@@ -301,11 +301,8 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
     if (o.confirmedUpTo() < 0) {
       int attempt = attempts.merge(o.member(), 1, Integer::sum);
       if (attempt >= settings.maxAttempts()) return giveUp(state, o.member());
-      long min = settings.retryMin().toMillis();
-      long delay = Math.min(settings.retryMax().toMillis(), min << Math.min(attempt - 1, 20));
-      delay += ThreadLocalRandom.current().nextLong(Math.max(1, delay / 5));
       backingOff.add(o.member());
-      timers.startSingleTimer("retry:" + o.member(), new Retry(o.member()), Duration.ofMillis(delay));
+      timers.startSingleTimer("retry:" + o.member(), new Retry(o.member()), Retries.backoff(attempt, settings.retryMin(), settings.retryMax()));
       return Effect().none();
     }
     attempts.remove(o.member());
@@ -350,11 +347,6 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
 
   private Refused notFound() {
     return new Refused("not_found", "no such group: " + groupId);
-  }
-
-  private static String newMessageId() {
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    return "m" + Long.toUnsignedString(r.nextLong(), 36) + Long.toUnsignedString(r.nextLong(), 36);
   }
 
   // ---------------------------------------------------------------- events

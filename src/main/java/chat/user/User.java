@@ -1,6 +1,7 @@
 package chat.user;
 
 import chat.CborSerializable;
+import chat.delivery.Retries;
 import chat.ephemeral.Sealer;
 import chat.user.UserState.InRef;
 import chat.user.UserState.Outgoing;
@@ -16,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -241,7 +241,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       return Effect().none();
     }
     String conversation = Conversations.direct(userId, s.peer());
-    String msgId = newMessageId();
+    String msgId = Retries.newMessageId();
     long ts = System.currentTimeMillis();
     int seconds = state.disappearAfter.getOrDefault(conversation, 0);
     long expiresAt = seconds > 0 ? ts + seconds * 1000L : 0L;
@@ -404,10 +404,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private void scheduleRetry(String peer, boolean receipts, Map<String, Integer> attempts) {
     int attempt = attempts.merge(peer, 1, Integer::sum);
-    long min = settings.deliveryRetryMin().toMillis();
-    long delay = Math.min(settings.deliveryRetryMax().toMillis(), min << Math.min(attempt - 1, 20));
-    delay += ThreadLocalRandom.current().nextLong(Math.max(1, delay / 5)); // jitter: retries of many senders spread out
-    timers.startSingleTimer((receipts ? "receipts:" : "delivery:") + peer, new Retry(peer, receipts), Duration.ofMillis(delay));
+    timers.startSingleTimer((receipts ? "receipts:" : "delivery:") + peer, new Retry(peer, receipts),
+        Retries.backoff(attempt, settings.deliveryRetryMin(), settings.deliveryRetryMax()));
   }
 
   private Effect<Event, UserState> tick(UserState state) {
@@ -462,11 +460,6 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private void pushLiveBatch(long lastSeq, List<Event> events, ActorRef<Outbound> except) {
     long seq = lastSeq - events.size() + 1;
     for (Event e : events) pushLive(seq++, e, except);
-  }
-
-  private static String newMessageId() {
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    return "m" + Long.toUnsignedString(r.nextLong(), 36) + Long.toUnsignedString(r.nextLong(), 36);
   }
 
   // ---------------------------------------------------------------- events

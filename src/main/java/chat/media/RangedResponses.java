@@ -29,7 +29,18 @@ public final class RangedResponses {
 
   /** What is being served; {@code body} streams {@code (offset, length)} of it. */
   public record Representation(String sha256, long size, String contentType,
-                               BiFunction<Long, Long, Source<ByteString, NotUsed>> body) {
+                               BiFunction<Long, Long, Source<ByteString, NotUsed>> body, ByteString inMemory) {
+    public Representation(String sha256, long size, String contentType,
+                          BiFunction<Long, Long, Source<ByteString, NotUsed>> body) {
+      this(sha256, size, contentType, body, null);
+    }
+
+    /** A small object already in memory: served as strict entities, no stream machinery per request. */
+    public static Representation inMemory(String sha256, String contentType, ByteString bytes) {
+      return new Representation(sha256, bytes.size(), contentType,
+          (offset, length) -> Source.single(bytes.slice((int) (long) offset, (int) (offset + length))), bytes);
+    }
+
     public String etag() { return "\"" + sha256 + "\""; }
   }
 
@@ -52,7 +63,9 @@ public final class RangedResponses {
     return switch (ByteRanges.evaluate(range, rep.size())) {
       case ByteRanges.Outcome.Whole whole -> HttpResponse.create()
           .addHeaders(headers)
-          .withEntity(HttpEntities.create(contentType, rep.size(), rep.body().apply(0L, rep.size())));
+          .withEntity(rep.inMemory() != null
+              ? HttpEntities.create(contentType, rep.inMemory())
+              : HttpEntities.create(contentType, rep.size(), rep.body().apply(0L, rep.size())));
       case ByteRanges.Outcome.Unsatisfiable none -> {
         headers.add(RawHeader.create("Content-Range", "bytes */" + rep.size()));
         yield HttpErrors.error(416, "range_not_satisfiable",
@@ -64,7 +77,9 @@ public final class RangedResponses {
         yield HttpResponse.create()
             .withStatus(StatusCodes.PARTIAL_CONTENT)
             .addHeaders(headers)
-            .withEntity(HttpEntities.create(contentType, r.length(), rep.body().apply(r.first(), r.length())));
+            .withEntity(rep.inMemory() != null
+                ? HttpEntities.create(contentType, rep.inMemory().slice((int) r.first(), (int) (r.last() + 1)))
+                : HttpEntities.create(contentType, r.length(), rep.body().apply(r.first(), r.length())));
       }
       case ByteRanges.Outcome.Partial partial -> multipart(rep, partial.ranges(), headers);
     };

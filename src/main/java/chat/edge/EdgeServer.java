@@ -9,6 +9,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
+import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeout;
 
 import chat.media.FileSlice;
 import chat.media.HttpErrors;
@@ -124,11 +125,13 @@ public final class EdgeServer {
   public Route routes() {
     return concat(
         pathPrefix(PathMatchers.segment("api").slash("v1").slash("media"), () ->
-            path(PathMatchers.segment(), id -> get(() -> extractRequest(r -> completeWithFuture(serve(id, r)))))),
+            path(PathMatchers.segment(), id -> get(() -> withRequestTimeout(settings.fetchTimeout().plusSeconds(5),
+                () -> extractRequest(r -> completeWithFuture(serve(id, r))))))),
         pathPrefix(PathMatchers.segment("edge").slash("v1").slash("cache"), () ->
             path(PathMatchers.segment(), id -> concat(
                 delete(() -> extractRequest(r -> complete(purge(id, r)))),
-                put(() -> extractRequest(r -> completeWithFuture(push(id, r))))))),
+                put(() -> withRequestTimeout(settings.fetchTimeout().plusSeconds(5),
+                    () -> extractRequest(r -> completeWithFuture(push(id, r)))))))),
         path(PathMatchers.segment("edge").slash("v1").slash("health"), () ->
             get(() -> complete(HttpErrors.json(200, Map.of("status", "ok"))))));
   }

@@ -8,6 +8,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
+import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeout;
 
 import chat.auth.TokenService;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -87,7 +88,8 @@ public final class MediaService {
   /** All /api/v1/media routes (POST upload, GET by id with bearer token or signed URL, Range, ETag...). */
   public Route routes() {
     return pathPrefix(PathMatchers.segment("api").slash("v1").slash("media"), () -> concat(
-        pathEndOrSingleSlash(() -> post(() -> extractRequest(request -> completeWithFuture(upload(request))))),
+        pathEndOrSingleSlash(() -> post(() -> withRequestTimeout(settings.uploadTimeout(),
+            () -> extractRequest(request -> completeWithFuture(upload(request)))))),
         path(PathMatchers.segment(), id -> get(() -> extractRequest(request -> completeWithFuture(download(id, request)))))));
   }
 

@@ -15,6 +15,7 @@ public record MediaSettings(
     String ffmpegCommand,
     Duration posterTimeout,
     int readChunkBytes,
+    Duration uploadTimeout,
     String signingKey) {
 
   /** Accepts the root config or the {@code parley.media} block; unset knobs take the shipped defaults. */
@@ -32,6 +33,7 @@ public record MediaSettings(
         media.getString("poster.ffmpeg"),
         media.getDuration("poster.timeout"),
         (int) media.getBytes("read-chunk-size").longValue(),
+        media.getDuration("upload-timeout"),
         media.getString("signing-key"));
   }
 

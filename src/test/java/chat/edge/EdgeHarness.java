@@ -1,7 +1,6 @@
 package chat.edge;
 
 import chat.media.OriginHarness;
-import com.typesafe.config.ConfigFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
 /** A real edge on a loopback port with a hand-driven clock. */
@@ -23,7 +21,7 @@ final class EdgeHarness implements AutoCloseable {
 
   final Path cacheDir;
   final AtomicLong clock = new AtomicLong(System.currentTimeMillis());
-  final ActorSystem<Void> system;
+  final ActorSystem<?> system;
   final EdgeServer edge;
   final String base;
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -48,8 +46,7 @@ final class EdgeHarness implements AutoCloseable {
   EdgeHarness(EdgeSettings settings, EdgePlacement placement, boolean ownsCacheDir) throws Exception {
     this.cacheDir = settings.cacheDir();
     this.ownsCacheDir = ownsCacheDir;
-    system = ActorSystem.create(Behaviors.empty(), "edge", ConfigFactory.parseString(
-        "pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
+    system = OriginHarness.shared().system; // edges share the origin's actor system: only their bindings are per test
     edge = new EdgeServer(system, settings, OriginHarness.SIGNING_KEY.getBytes(StandardCharsets.UTF_8), placement, clock::get);
     binding = edge.bind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
@@ -69,11 +66,13 @@ final class EdgeHarness implements AutoCloseable {
     clock.addAndGet(d.toMillis());
   }
 
+  private boolean closed;
+
   @Override
   public void close() throws Exception {
+    if (closed) return;
+    closed = true;
     binding.terminate(Duration.ofSeconds(2)).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
     if (ownsCacheDir) OriginHarness.deleteTree(cacheDir);
   }
 }

@@ -8,6 +8,7 @@ import chat.media.MediaId;
 import chat.media.MediaSamples;
 import chat.media.OriginHarness;
 import java.net.URI;
+import org.apache.pekko.http.javadsl.ServerBinding;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,12 +25,7 @@ class EdgeServerTest {
 
   @BeforeAll
   static void start() throws Exception {
-    origin = new OriginHarness("");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    origin.close();
+    origin = OriginHarness.shared();
   }
 
   /** Uploads as alice and returns a signed URL to it. */
@@ -185,13 +180,14 @@ class EdgeServerTest {
 
   @Test
   void staleCopiesAreServedWhileTheOriginIsDown() throws Exception {
-    try (OriginHarness flaky = new OriginHarness("")) {
+    ServerBinding flaky = origin.bindAnother();
+    {
       byte[] png = MediaSamples.png(64, 64);
-      String url = flaky.media.signedUrl(flaky.uploaded("alice", "image/png", png).get("mediaId").asText());
-      String uncached = flaky.media.signedUrl(flaky.uploaded("alice", "image/png", MediaSamples.png(65, 65)).get("mediaId").asText());
-      try (EdgeHarness edge = new EdgeHarness(flaky.base)) {
+      String url = signedUrlFor(png);
+      String uncached = signedUrlFor(MediaSamples.png(65, 65));
+      try (EdgeHarness edge = new EdgeHarness(OriginHarness.urlOf(flaky))) {
         assertEquals("MISS", xCache(edge.get(url)));
-        flaky.stopServing();
+        OriginHarness.stop(flaky);
 
         edge.advance(Duration.ofSeconds(30));
         assertEquals("HIT", xCache(edge.get(url)), "fresh within the TTL: no origin needed");

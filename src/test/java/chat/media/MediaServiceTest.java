@@ -21,7 +21,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,12 +29,7 @@ class MediaServiceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    origin = new OriginHarness("parley.media.max-image-bytes = 300 KiB\nparley.media.max-video-bytes = 400 KiB");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    origin.close();
+    origin = OriginHarness.shared();
   }
 
   @Test

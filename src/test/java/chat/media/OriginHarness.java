@@ -26,8 +26,29 @@ import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.h2.jdbcx.JdbcDataSource;
 
-/** A real origin for tests: actor system, H2 file database, MediaService routes on a loopback port. */
+/**
+ * A real origin for tests: actor system, H2 file database, MediaService routes on a loopback port. One shared
+ * instance serves every test class in the JVM: starting actor systems dominates test time on a loaded machine.
+ */
 public final class OriginHarness implements AutoCloseable {
+  private static OriginHarness shared;
+
+  /** The JVM-wide origin (image limit 300 KiB, video limit 400 KiB), closed when the test JVM exits. */
+  public static synchronized OriginHarness shared() throws Exception {
+    if (shared == null) {
+      shared = new OriginHarness("parley.media.max-image-bytes = 300 KiB\nparley.media.max-video-bytes = 400 KiB");
+      OriginHarness instance = shared;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          instance.close();
+        } catch (Exception ignored) {
+          // the JVM is exiting; the temp dir is all that may be left
+        }
+      }));
+    }
+    return shared;
+  }
+
   public static final String SIGNING_KEY = "test-signing-key-0123456789abcdefghijklmnopqrstuv";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -38,7 +59,7 @@ public final class OriginHarness implements AutoCloseable {
   public final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   /** Requests that reached the media routes, for "the origin was (not) touched" assertions. */
   public final AtomicInteger mediaRequests = new AtomicInteger();
-  private ServerBinding binding;
+  private final ServerBinding binding;
   public final String base;
 
   public OriginHarness(String extraConfig) throws Exception {
@@ -61,6 +82,24 @@ public final class OriginHarness implements AutoCloseable {
     });
     binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(counted).toCompletableFuture().get(10, TimeUnit.SECONDS);
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
+  }
+
+  /** A second, independently stoppable listener for the same routes (an origin that can "go down"). */
+  public ServerBinding bindAnother() throws Exception {
+    Route counted = Directives.extractRequest(r -> {
+      mediaRequests.incrementAndGet();
+      return media.routes();
+    });
+    return Http.get(system).newServerAt("127.0.0.1", 0).bind(counted).toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  public static String urlOf(ServerBinding binding) {
+    return "http://127.0.0.1:" + binding.localAddress().getPort();
+  }
+
+  public static void stop(ServerBinding binding) throws Exception {
+    binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    binding.terminate(Duration.ofSeconds(1)).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   public String token(String user) {
@@ -93,17 +132,9 @@ public final class OriginHarness implements AutoCloseable {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  public void stopServing() throws Exception {
-    if (binding != null) {
-      binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      binding.terminate(Duration.ofSeconds(2)).toCompletableFuture().get(10, TimeUnit.SECONDS);
-      binding = null;
-    }
-  }
-
   @Override
   public void close() throws Exception {
-    stopServing();
+    if (binding != null) stop(binding);
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
     deleteTree(dir);

@@ -26,6 +26,9 @@ import org.apache.pekko.util.ByteString;
  */
 public final class RangedResponses {
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** Parsed content types by name; parsing one per request is measurable on the edge's hit path. */
+  private static final java.util.concurrent.ConcurrentHashMap<String, ContentType> CONTENT_TYPES =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** What is being served; {@code body} streams {@code (offset, length)} of it. */
   public record Representation(String sha256, long size, String contentType,
@@ -55,7 +58,7 @@ public final class RangedResponses {
     if (ifNoneMatch.isPresent() && etagListMatches(ifNoneMatch.get(), rep.sha256())) {
       return HttpResponse.create().withStatus(StatusCodes.NOT_MODIFIED).addHeaders(headers);
     }
-    ContentType contentType = ContentTypes.parse(rep.contentType());
+    ContentType contentType = CONTENT_TYPES.computeIfAbsent(rep.contentType(), ContentTypes::parse);
     Optional<String> range = request.getHeader("Range").map(HttpHeader::value);
     Optional<String> ifRange = request.getHeader("If-Range").map(HttpHeader::value);
     if (ifRange.isPresent() && !ifRange.get().trim().equals(rep.etag())) range = Optional.empty();

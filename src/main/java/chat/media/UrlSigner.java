@@ -20,10 +20,21 @@ public final class UrlSigner {
   public enum Verdict { VALID, EXPIRED, INVALID }
 
   private final SecretKeySpec key;
+  /** Mac instances are not thread-safe and costly to look up: one per thread, keyed once (hit-path cost). */
+  private final ThreadLocal<Mac> macs;
 
   public UrlSigner(byte[] key) {
     if (key.length < 32) throw new IllegalArgumentException("media signing key must be at least 32 bytes");
     this.key = new SecretKeySpec(key.clone(), "HmacSHA256");
+    this.macs = ThreadLocal.withInitial(() -> {
+      try {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(this.key);
+        return mac;
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("HmacSHA256 unavailable", e);
+      }
+    });
   }
 
   public String signature(MediaId id, long expiresAtSeconds) {
@@ -50,13 +61,7 @@ public final class UrlSigner {
   }
 
   private byte[] mac(MediaId id, long expiresAtSeconds) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(key);
-      String payload = "parley-media-v1\n" + id.mediaId() + "\n" + id.variant().code() + "\n" + expiresAtSeconds;
-      return mac.doFinal(payload.getBytes(StandardCharsets.UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 unavailable", e);
-    }
+    String payload = "parley-media-v1\n" + id.mediaId() + "\n" + id.variant().code() + "\n" + expiresAtSeconds;
+    return macs.get().doFinal(payload.getBytes(StandardCharsets.UTF_8));
   }
 }

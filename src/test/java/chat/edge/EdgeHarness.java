@@ -47,7 +47,7 @@ final class EdgeHarness implements AutoCloseable {
     this.cacheDir = settings.cacheDir();
     this.ownsCacheDir = ownsCacheDir;
     system = OriginHarness.shared().system; // edges share the origin's actor system: only their bindings are per test
-    edge = new EdgeServer(system, settings, OriginHarness.SIGNING_KEY.getBytes(StandardCharsets.UTF_8), placement, clock::get);
+    edge = new EdgeServer(system, settings, OriginHarness.signingKey(), placement, clock::get);
     binding = edge.bind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
   }

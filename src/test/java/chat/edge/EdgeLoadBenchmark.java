@@ -51,7 +51,7 @@ public final class EdgeLoadBenchmark {
     EdgeSettings settings = new EdgeSettings(origin.base, "127.0.0.1", 0, work.resolve("cache"), 256L << 20, 2L << 20,
         1L << 30, Duration.ofHours(1), Duration.ofDays(1), "bench-admin", List.of(), "", Duration.ofSeconds(30),
         64 * 1024, 1024, 16, OriginHarness.SIGNING_KEY);
-    EdgeServer edge = new EdgeServer(edgeSystem, settings, OriginHarness.SIGNING_KEY.getBytes(StandardCharsets.UTF_8),
+    EdgeServer edge = new EdgeServer(edgeSystem, settings, OriginHarness.signingKey(),
         null, System::currentTimeMillis);
     ServerBinding binding = edge.bind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     String edgeBase = "http://127.0.0.1:" + binding.localAddress().getPort();
@@ -98,7 +98,7 @@ public final class EdgeLoadBenchmark {
 
   private static void hitPath(String edgeBase, Path work, int seconds, int rounds, int connections) throws Exception {
     Path www = work.resolve("www");
-    UrlSigner signer = new UrlSigner(OriginHarness.SIGNING_KEY.getBytes(StandardCharsets.UTF_8));
+    UrlSigner signer = new UrlSigner(OriginHarness.signingKey());
     HttpClient client = HttpClient.newHttpClient();
     Random random = new Random(1);
     int nginxPort = Integer.parseInt(Files.readString(work.resolve("nginx-port")).trim());

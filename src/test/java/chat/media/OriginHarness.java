@@ -102,6 +102,11 @@ public final class OriginHarness implements AutoCloseable {
     binding.terminate(Duration.ofSeconds(1)).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
+  /** The key the origin really signs with (the env variable wins over the test setting, as in production). */
+  public static byte[] signingKey() {
+    return SigningKeys.configured(SIGNING_KEY).orElseThrow();
+  }
+
   public String token(String user) {
     return tokens.issue(user, System.currentTimeMillis()).token();
   }

@@ -23,6 +23,11 @@ public final class EdgeMain {
 
   private EdgeMain() {}
 
+  /** For running the edge without the main launcher: {@code java -cp ... chat.edge.EdgeMain --origin ...}. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
   /** Runs an edge until the process is stopped; returns the exit code (2 for bad usage, 1 if it cannot start). */
   public static int run(String[] args) {
     List<String> rest = Arrays.asList(args);

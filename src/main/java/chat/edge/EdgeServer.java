@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.delete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.head;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.put;
@@ -125,8 +126,11 @@ public final class EdgeServer {
   public Route routes() {
     return concat(
         pathPrefix(PathMatchers.segment("api").slash("v1").slash("media"), () ->
-            path(PathMatchers.segment(), id -> get(() -> withRequestTimeout(settings.fetchTimeout().plusSeconds(5),
-                () -> extractRequest(r -> completeWithFuture(serve(id, r))))))),
+            path(PathMatchers.segment(), id -> {
+              java.util.function.Supplier<Route> media = () -> withRequestTimeout(settings.fetchTimeout().plusSeconds(5),
+                  () -> extractRequest(r -> completeWithFuture(serve(id, r))));
+              return concat(get(media), head(media));
+            })),
         pathPrefix(PathMatchers.segment("edge").slash("v1").slash("cache"), () ->
             path(PathMatchers.segment(), id -> concat(
                 delete(() -> extractRequest(r -> complete(purge(id, r)))),

@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.head;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
@@ -90,7 +91,10 @@ public final class MediaService {
     return pathPrefix(PathMatchers.segment("api").slash("v1").slash("media"), () -> concat(
         pathEndOrSingleSlash(() -> post(() -> withRequestTimeout(settings.uploadTimeout(),
             () -> extractRequest(request -> completeWithFuture(upload(request)))))),
-        path(PathMatchers.segment(), id -> get(() -> extractRequest(request -> completeWithFuture(download(id, request)))))));
+        path(PathMatchers.segment(), id -> {
+          java.util.function.Supplier<Route> serve = () -> extractRequest(request -> completeWithFuture(download(id, request)));
+          return concat(get(serve), head(serve)); // HEAD: same headers, Pekko drops the body
+        })));
   }
 
   /**

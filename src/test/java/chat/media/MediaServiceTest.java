@@ -172,6 +172,12 @@ class MediaServiceTest {
     assertEquals("private", asBob.headers().firstValue("Cache-Control").orElseThrow());
     assertEquals("bytes", asBob.headers().firstValue("Accept-Ranges").orElseThrow());
 
+    HttpResponse<byte[]> head = origin.http.send(HttpRequest.newBuilder(URI.create(origin.base + path))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + origin.token("bob")).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, head.statusCode());
+    assertEquals(String.valueOf(png.length), head.headers().firstValue("Content-Length").orElseThrow());
+    assertEquals(0, head.body().length);
     assertEquals(200, origin.get(path + "-t", "bob").statusCode(), "the thumbnail follows the original's grants");
     assertEquals(403, origin.get(path, "carol").statusCode());
     assertEquals(MediaService.ShareResult.OK,

@@ -21,6 +21,7 @@ public final class Main {
     String[] rest = args.length > 0 && !args[0].startsWith("-") ? Arrays.copyOfRange(args, 1, args.length) : args;
     int exit = switch (command) {
       case "server" -> server(rest);
+      case "edge" -> chat.edge.EdgeMain.run(rest);
       case "help", "--help" -> usage(0);
       default -> {
         System.err.println("unknown command: " + command);

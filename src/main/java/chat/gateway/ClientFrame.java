@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 /** A frame from a client (PROTOCOL.md "Client -> server frames"), parsed and validated. */
 public sealed interface ClientFrame {
   record Sync(long after) implements ClientFrame {}
-  /** {@code to} is the raw target ("user:bob"); {@code body} the validated body as JSON text. */
-  record Send(String id, String to, String body) implements ClientFrame {}
+  /** {@code to} is the raw target ("user:bob"); {@code body} the validated body as JSON text; {@code mediaId} if it shares media. */
+  record Send(String id, String to, String body, String mediaId) implements ClientFrame {}
   record Received(long upTo) implements ClientFrame {}
   record Read(String conversation, long upTo) implements ClientFrame {}
   record Subscribe(List<String> users, boolean subscribe) implements ClientFrame {}
@@ -93,7 +93,8 @@ public sealed interface ClientFrame {
     if (media != null && (!media.isObject() || !media.path("mediaId").isTextual())) {
       return new Invalid(id, "invalid", "body.media needs a string 'mediaId'");
     }
-    return new Send(id, to.asText(), Json.write(body));
+    if (media != null) ((com.fasterxml.jackson.databind.node.ObjectNode) media).remove(List.of("url", "thumbnailUrl")); // the server signs those
+    return new Send(id, to.asText(), Json.write(body), media == null ? null : media.get("mediaId").asText());
   }
 
   private static Long nonNegative(JsonNode root, String field) {

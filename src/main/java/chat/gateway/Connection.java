@@ -11,6 +11,8 @@ import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -44,10 +46,14 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private record PageLoaded(long from, int requested, List<User.Update> updates) implements Msg {}
   private record PageFailed(long from, String reason) implements Msg {}
   private record LoadNextPage() implements Msg {}
-  private record PeerChecked(ClientFrame.Send send, String peer, boolean exists, ActorRef<StreamAck> ackTo) implements Msg {}
+  /** The outcome of a send's asynchronous checks; {@code code} null means it may go. */
+  private record SendChecked(ClientFrame.Send send, String peer, String groupId, String code, String message, ActorRef<StreamAck> ackTo)
+      implements Msg {}
   private record Reregister() implements Msg {}
 
   public enum StreamAck { INSTANCE }
+
+  private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
 
   public static Behavior<Msg> create(String userId, Gateway gateway, BoundedSourceQueue<Message> out) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Connection(ctx, timers, userId, gateway, out)));
@@ -102,10 +108,11 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
         else pendingStart = s.ackTo();
       }
       case Inbound in -> onFrame(in.frame(), in.ackTo());
-      case PeerChecked p -> {
-        if (p.exists()) user.tell(new User.Send(p.send().id(), p.peer(), p.send().body(), asUserListener));
-        else error(p.send().id(), "not_found", "no such user: " + p.peer());
-        p.ackTo().tell(StreamAck.INSTANCE);
+      case SendChecked c -> {
+        if (c.code() != null) error(c.send().id(), c.code(), c.message());
+        else if (c.groupId() != null) groupRef(c.groupId()).tell(new Group.Post(userId, c.send().id(), c.send().body(), asUserListener));
+        else user.tell(new User.Send(c.send().id(), c.peer(), c.send().body(), asUserListener));
+        c.ackTo().tell(StreamAck.INSTANCE);
       }
       case FromUser f -> onUser(f.out());
       case FromPresence f -> onPresence(f.live());
@@ -178,26 +185,59 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     ackTo.tell(StreamAck.INSTANCE);
   }
 
-  /** @return true when the inbound ack is deferred until the recipient is known to exist. */
+  /**
+   * Sends right away when nothing needs checking; otherwise checks (recipient exists, media may be shared
+   * with the conversation's members) asynchronously and defers reading the socket's next frame until
+   * done, so one socket's sends keep their order.
+   *
+   * @return true when the inbound ack is deferred
+   */
   private boolean send(ClientFrame.Send s, ActorRef<StreamAck> ackTo) {
     String groupId = groupOf(s.to());
     if (groupId != null) {
-      groupRef(groupId).tell(new Group.Post(userId, s.id(), s.body(), asUserListener));
-      return false;
+      if (s.mediaId() == null) {
+        groupRef(groupId).tell(new Group.Post(userId, s.id(), s.body(), asUserListener));
+        return false;
+      }
+      CompletionStage<String[]> verdict = groupRef(groupId).<Group.Reply>ask(r -> new Group.Get(userId, r), CHECK_TIMEOUT)
+          .thenCompose(reply -> switch (reply) {
+            case Group.Info info -> share(s.mediaId(), info.members());
+            case Group.Refused r -> CompletableFuture.completedFuture(
+                new String[] {r.code().equals("forbidden") ? "not_member" : r.code(), r.message()});
+          });
+      deferSend(s, null, groupId, verdict, ackTo);
+      return true;
     }
     String peer = directPeer(s.to());
     if (peer == null) {
       error(s.id(), "invalid", "'to' must be user:<name> of another user or group:<id>");
       return false;
     }
-    if (Boolean.TRUE.equals(gateway.directory.cached(peer))) {
+    if (s.mediaId() == null && Boolean.TRUE.equals(gateway.directory.cached(peer))) {
       user.tell(new User.Send(s.id(), peer, s.body(), asUserListener));
       return false;
     }
-    // Frames of one socket stay in order: the next frame is read only after this check.
-    getContext().pipeToSelf(gateway.directory.exists(peer),
-        (exists, failure) -> new PeerChecked(s, peer, exists != null && exists, ackTo));
+    CompletionStage<String[]> verdict = gateway.directory.exists(peer).thenCompose(exists -> {
+      if (!exists) return CompletableFuture.completedFuture(new String[] {"not_found", "no such user: " + peer});
+      return s.mediaId() == null ? CompletableFuture.completedFuture(null) : share(s.mediaId(), List.of(userId, peer));
+    });
+    deferSend(s, peer, null, verdict, ackTo);
     return true;
+  }
+
+  private CompletionStage<String[]> share(String mediaId, java.util.Collection<String> members) {
+    return gateway.media.share(userId, mediaId, members).thenApply(result -> switch (result) {
+      case OK -> null;
+      case NOT_FOUND -> new String[] {"not_found", "no such media: " + mediaId};
+      case FORBIDDEN -> new String[] {"forbidden", "you may not share media " + mediaId};
+    });
+  }
+
+  private void deferSend(ClientFrame.Send s, String peer, String groupId, CompletionStage<String[]> verdict, ActorRef<StreamAck> ackTo) {
+    getContext().pipeToSelf(verdict, (refusal, failure) -> {
+      if (failure != null) return new SendChecked(s, peer, groupId, "overloaded", "could not check the message; send it again", ackTo);
+      return new SendChecked(s, peer, groupId, refusal == null ? null : refusal[0], refusal == null ? null : refusal[1], ackTo);
+    });
   }
 
   private static String groupOf(String target) {

@@ -1,6 +1,9 @@
 package chat.gateway;
 
 import chat.ephemeral.Sealer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.function.UnaryOperator;
 import chat.json.Json;
 import chat.presence.Presence;
 import chat.user.User;
@@ -19,12 +22,12 @@ public final class Frames {
   }
 
   /** The frame of one update in {@code userId}'s stream. */
-  public static String update(String userId, long seq, User.Event event, Sealer sealer, long now) {
+  public static String update(String userId, long seq, User.Event event, Sealer sealer, UnaryOperator<String> mediaUrl, long now) {
     return switch (event) {
-      case User.MessageSent m -> message(seq, m.msgId(), m.conversation(), userId, m.ts(), open(sealer, m.msgId(), m.expiresAt(), m.body(), now),
-          0, m.expiresAt());
+      case User.MessageSent m -> message(seq, m.msgId(), m.conversation(), userId, m.ts(),
+          withMediaUrl(open(sealer, m.msgId(), m.expiresAt(), m.body(), now), mediaUrl), 0, m.expiresAt());
       case User.MessageReceived m -> message(seq, m.msgId(), m.conversation(), m.from(), m.ts(),
-          open(sealer, m.msgId(), m.expiresAt(), m.body(), now), m.groupSeq(), m.expiresAt());
+          withMediaUrl(open(sealer, m.msgId(), m.expiresAt(), m.body(), now), mediaUrl), m.groupSeq(), m.expiresAt());
       case User.SettingsChanged c -> Json.render(g -> {
         g.writeStringField("type", "settings");
         g.writeNumberField("seq", seq);
@@ -75,6 +78,26 @@ public final class Frames {
     g.writeArrayFieldStart(field);
     for (String v : values) g.writeString(v);
     g.writeEndArray();
+  }
+
+  /**
+   * Adds {@code body.media.url}, a relative signed URL, to bodies that reference media. Signed when
+   * rendered, not when stored, so a replay months later still carries a URL that works.
+   */
+  static String withMediaUrl(String body, UnaryOperator<String> mediaUrl) {
+    if (body == null || !body.contains("\"media\"")) return body;
+    try {
+      JsonNode root = Json.MAPPER.readTree(body);
+      JsonNode media = root.get("media");
+      if (media instanceof ObjectNode m && m.path("mediaId").isTextual()) {
+        m.put("url", mediaUrl.apply(m.get("mediaId").asText()));
+        if (m.path("thumbnailId").isTextual()) m.put("thumbnailUrl", mediaUrl.apply(m.get("thumbnailId").asText()));
+        return Json.write(root);
+      }
+      return body;
+    } catch (java.io.IOException e) {
+      return body;
+    }
   }
 
   /** The body to show, or null once a temporary message has expired (its frame is then a tombstone). */

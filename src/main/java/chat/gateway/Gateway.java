@@ -2,6 +2,7 @@ package chat.gateway;
 
 import chat.account.Directory;
 import chat.ephemeral.Sealer;
+import chat.media.MediaService;
 import chat.metrics.Metrics;
 import chat.user.User;
 import com.typesafe.config.Config;
@@ -40,9 +41,12 @@ public final class Gateway {
   final Metrics metrics;
 
   final Sealer sealer;
+  final MediaService media;
 
-  public Gateway(ActorSystem<?> system, Directory directory, RateLimiter limiter, Settings settings, Metrics metrics, Sealer sealer) {
+  public Gateway(ActorSystem<?> system, Directory directory, RateLimiter limiter, Settings settings, Metrics metrics, Sealer sealer,
+                 MediaService media) {
     this.sealer = sealer;
+    this.media = media;
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
@@ -59,7 +63,7 @@ public final class Gateway {
 
   /** The frame of an update, with temporary bodies opened (or replayed as tombstones once expired). */
   String render(String userId, User.Update u) {
-    return Frames.update(userId, u.seq(), u.event(), sealer, System.currentTimeMillis());
+    return Frames.update(userId, u.seq(), u.event(), sealer, media::signedUrl, System.currentTimeMillis());
   }
 
   LongAdder errors(String code) {

@@ -11,6 +11,7 @@ import chat.gateway.Gateway;
 import chat.gateway.RateLimiter;
 import chat.group.Group;
 import chat.group.Groups;
+import chat.media.MediaService;
 import chat.metrics.Metrics;
 import chat.presence.Presence;
 import chat.storage.Database;
@@ -121,8 +122,10 @@ public final class ParleyServer {
       Metrics metrics = new Metrics();
       Directory directory = new Directory(sharding);
       RateLimiter limiter = new RateLimiter(parley.getDouble("limits.frames-per-second"), parley.getDouble("limits.frames-burst"));
-      Gateway gateway = new Gateway(system, directory, limiter, Gateway.Settings.from(parley), metrics, sealer);
+      MediaService media = new MediaService(system, config, dataDir, tokens, tables);
+      Gateway gateway = new Gateway(system, directory, limiter, Gateway.Settings.from(parley), metrics, sealer, media);
       List<Route> extra = List.of(
+          media.routes(),
           new Groups(tokens, sharding, directory).routes(),
           new ConversationSettings(tokens, sharding, directory, parley.getDuration("ephemeral.max-timer")).routes());
       ScheduledExecutorService shredder = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -146,7 +146,7 @@ public record BenchOptions(
             if (inlineValue != null) {
                 value = inlineValue;
             } else {
-                if (i + 1 >= args.length) {
+                if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
                     throw new UsageException(name + " needs a value");
                 }
                 value = args[++i];

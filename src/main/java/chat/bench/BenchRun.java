@@ -102,10 +102,12 @@ final class BenchRun {
                     ? hold(users, traffic)
                     : load(users, traffic);
 
+            // the last confirmation comes from this thread, so the ticker must be done first
+            ticker.shutdown();
+            ticker.awaitTermination(5, TimeUnit.SECONDS);
             traffic.confirmUpdates(true);
             Thread.sleep(Math.min(1_000, Math.max(100, 2 * receivedEveryMs)));
             int held = countOpen(users);
-            ticker.shutdownNow();
             closeAll(users);
 
             DeliveryLedger.Tally tally = traffic.ledger.tally();
@@ -166,7 +168,8 @@ final class BenchRun {
                 }
                 last = "GET /api/v1/health answered " + status;
             } catch (java.io.IOException e) {
-                last = "cannot reach " + options.url() + " (" + WsConnector.describe(e) + ")";
+                // nothing listening is not "starting up": say so at once
+                throw new BenchFailure("cannot reach " + options.url() + " (" + WsConnector.describe(e) + ")");
             }
             if (System.currentTimeMillis() > deadline) {
                 throw new BenchFailure("server not ready: " + last);

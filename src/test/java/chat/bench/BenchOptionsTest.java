@@ -67,6 +67,7 @@ class BenchOptionsTest {
             "--url http://h:1 --rate fast                        | --rate needs a number",
             "--url http://h:1 --users 0                          | --users must be between",
             "--url http://h:1 --window                           | --window needs a value",
+            "--url --users 4                                     | --url needs a value",
             "--url http://h:1 --duration 0                       | --duration must be between",
             "--url http://h:1 --user-prefix BAD                  | do not match",
             "--url http://h:1 --user-prefix abcdefghijklmnopqrstuvwxyz0123 --users 200 | do not match",

@@ -168,6 +168,28 @@ final class DeliveryLedger {
         return unexpected.get();
     }
 
+    /** Acked (message, receiver) pairs not delivered yet; walks every stream, so call it sparingly. */
+    long missing() {
+        long missing = 0;
+        for (int s = 0; s < senders.length; s++) {
+            BitSet ackedBits = senders[s].ackedCopy();
+            for (int r : topology.peers(s)) {
+                BitSet gap = (BitSet) ackedBits.clone();
+                gap.andNot(streams[r][topology.slot(r, s)].deliveredCopy());
+                missing += gap.cardinality();
+            }
+        }
+        return missing;
+    }
+
+    /** Messages of this sender that are sent but not acked. */
+    long unackedBy(int sender) {
+        SenderLog log = senders[sender];
+        synchronized (log) {
+            return log.sent() - log.acked.cardinality();
+        }
+    }
+
     /** Walks every stream; call once traffic has stopped. */
     Tally tally() {
         long sentTotal = 0;

@@ -313,13 +313,14 @@ final class Traffic {
     /**
      * Missing seqs in the streams seen since hello, summed over users; null when it cannot be judged
      * because the server's acks carry no seq (then the sender's own messages, which are updates in its
-     * stream, never reach this socket and would look like gaps).
+     * stream, never reach this socket and would look like gaps). Users still waiting for an ack are
+     * skipped: the seq of that ack is missing only because it has not arrived yet.
      */
     Long seqGaps() {
         long gaps = 0;
         boolean judged = false;
         for (BenchUser u : users) {
-            if (u == null || u.helloSeq < 0 || u.ackWithoutSeq) {
+            if (u == null || u.helloSeq < 0 || u.ackWithoutSeq || ledger.unackedBy(u.index) > 0) {
                 continue;
             }
             judged = true;

@@ -31,6 +31,9 @@ class DeliveryLedgerTest {
         assertEquals(1, t.reordered());
         assertEquals(1, t.lost(), "message 3 was acked but never arrived");
         assertEquals(1, t.deliveredWithoutAck(), "message 4 arrived without an ack");
+        assertEquals(1, ledger.missing());
+        assertEquals(1, ledger.unackedBy(0));
+        assertEquals(0, ledger.unackedBy(1));
     }
 
     @Test

@@ -153,6 +153,16 @@ class TrafficTest {
     }
 
     @Test
+    void aSenderStillWaitingForAnAckIsNotJudgedForGaps() throws Exception {
+        traffic.send(alice, 0);
+        traffic.onFrame(alice, ackOf(lastSent(0), 11));
+        traffic.send(alice, 1); // its ack (seq 12) is still on the way
+        traffic.onFrame(alice, "{\"type\":\"receipt\",\"seq\":13,\"msgId\":\"x\",\"conversation\":\"dm:bt1u0:bt1u1\","
+                + "\"status\":\"delivered\",\"by\":\"bt1u1\",\"ts\":2}");
+        assertEquals(0L, traffic.seqGaps());
+    }
+
+    @Test
     void gapsCannotBeJudgedWhenAcksLackSeq() throws Exception {
         traffic.send(alice, 0);
         JsonNode send = lastSent(0);

@@ -142,7 +142,11 @@ final class BenchRun {
                     window.serverCpuPercent(),
                     window.serverRss(),
                     rssBefore);
-            return Summary.fields(options, m);
+            Map<String, Object> fields = Summary.fields(options, m);
+            if (tally.lost() > 0) {
+                chaseLost(api, users, traffic, fields);
+            }
+            return fields;
         } finally {
             ticker.shutdownNow();
             closing = true;
@@ -529,6 +533,69 @@ final class BenchRun {
                 now / 1e9, phase, sent, sent - lastSent.getAndSet(sent), traffic.ledger.ackedSoFar(),
                 traffic.ledger.deliveredSoFar(), traffic.outstanding(), traffic.errorCount(),
                 fmtMs(LatencyRecorder.millisAt(interval, 50)), fmtMs(LatencyRecorder.millisAt(interval, 99)));
+    }
+
+    // ---- lost messages ----------------------------------------------------------------------------
+
+    private static final int LOST_EXAMPLES = 10;
+    private static final int UPDATES_PAGE = 500;
+
+    /**
+     * For a few lost messages, asks the server (REST) whether the message is in the receiver's update
+     * stream: "in the stream" means stored but never pushed on the live socket, "not in the stream"
+     * means it never reached the receiver's stream at all. Both go to stderr with the details needed
+     * to reproduce; the counts go into the summary.
+     */
+    private void chaseLost(ServerApi api, BenchUser[] users, Traffic traffic, Map<String, Object> fields)
+            throws InterruptedException {
+        int checked = 0;
+        int inStream = 0;
+        for (DeliveryLedger.Missing miss : traffic.ledger.missingExamples(LOST_EXAMPLES)) {
+            BenchUser sender = users[miss.sender()];
+            BenchUser receiver = users[miss.receiver()];
+            String prefix = "bench " + options.runId() + " " + miss.sender() + " " + miss.seq() + " ";
+            String where;
+            try {
+                long foundAt = findInStream(api, receiver, prefix);
+                checked++;
+                if (foundAt > 0) {
+                    inStream++;
+                    where = "IS in " + receiver.userId + "'s stream at seq " + foundAt
+                            + " but never arrived on its socket (live since seq " + receiver.helloSeq + ")";
+                } else {
+                    where = "is NOT in " + receiver.userId + "'s stream (checked every update after seq "
+                            + receiver.helloSeq + ")";
+                }
+            } catch (BenchFailure e) {
+                where = "could not be checked: " + e.getMessage();
+            }
+            log.println("bench: lost: " + sender.userId + " -> " + receiver.userId + " message #" + miss.seq()
+                    + " (text starts '" + prefix + "', acked): " + where);
+        }
+        fields.put("lostChecked", checked);
+        fields.put("lostFoundInStream", inStream);
+    }
+
+    /** @return the seq of the message whose text starts with {@code prefix}, or 0 if absent */
+    private static long findInStream(ServerApi api, BenchUser user, String prefix)
+            throws BenchFailure, InterruptedException {
+        ServerApi.Session session = new ServerApi.Session(user.userId, user.token);
+        long after = Math.max(0, user.helloSeq);
+        for (int page = 0; page < 10_000; page++) {
+            com.fasterxml.jackson.databind.JsonNode res = api.updates(session, after, UPDATES_PAGE);
+            com.fasterxml.jackson.databind.JsonNode updates = res.path("updates");
+            for (com.fasterxml.jackson.databind.JsonNode u : updates) {
+                if (u.path("type").asText("").equals("message")
+                        && u.path("body").path("text").asText("").startsWith(prefix)) {
+                    return u.path("seq").asLong();
+                }
+                after = Math.max(after, u.path("seq").asLong(after));
+            }
+            if (!res.path("more").asBoolean(false) || updates.isEmpty()) {
+                return 0;
+            }
+        }
+        return 0;
     }
 
     // ---- helpers ----------------------------------------------------------------------------------

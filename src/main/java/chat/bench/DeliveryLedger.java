@@ -182,6 +182,26 @@ final class DeliveryLedger {
         return missing;
     }
 
+    /** An acked message one receiver does not have. */
+    record Missing(int sender, int receiver, long seq) {
+    }
+
+    /** Up to {@code limit} acked (message, receiver) pairs not delivered, for a human to chase. */
+    java.util.List<Missing> missingExamples(int limit) {
+        java.util.List<Missing> out = new java.util.ArrayList<>();
+        for (int s = 0; s < senders.length && out.size() < limit; s++) {
+            BitSet ackedBits = senders[s].ackedCopy();
+            for (int r : topology.peers(s)) {
+                BitSet gap = (BitSet) ackedBits.clone();
+                gap.andNot(streams[r][topology.slot(r, s)].deliveredCopy());
+                for (int k = gap.nextSetBit(0); k >= 0 && out.size() < limit; k = gap.nextSetBit(k + 1)) {
+                    out.add(new Missing(s, r, k));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Messages of this sender that are sent but not acked. */
     long unackedBy(int sender) {
         SenderLog log = senders[sender];

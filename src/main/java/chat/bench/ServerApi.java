@@ -82,6 +82,23 @@ final class ServerApi {
         return groupId;
     }
 
+    /** One page of {@code GET /api/v1/updates?after=N&limit=M} for the session's user. */
+    JsonNode updates(Session session, long after, int limit) throws BenchFailure, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(resolve("/api/v1/updates?after=" + after + "&limit=" + limit))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + session.token())
+                .GET().build();
+        try {
+            HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
+            if (res.statusCode() != 200) {
+                throw failure("GET /api/v1/updates", res);
+            }
+            return parse(res, "GET /api/v1/updates");
+        } catch (IOException e) {
+            throw new BenchFailure("GET /api/v1/updates: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
     private HttpResponse<String> post(String path, String token, JsonNode body, String what)
             throws BenchFailure, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(resolve(path))

@@ -91,6 +91,9 @@ class BenchDriverTest {
         assertEquals(1, s.get("duplicates").asLong(), s.toString());
         assertEquals(s.get("acked").asLong() - 1, s.get("delivered").asLong());
         assertEquals(1, s.get("seqGaps").asLong(), "the dropped delivery left a hole in a stream");
+        assertEquals(1, s.get("lostChecked").asInt());
+        assertEquals(1, s.get("lostFoundInStream").asInt(), "stored but not pushed: the REST stream has it");
+        assertTrue(o.stderr().contains("bench: lost: bfaults1u0 -> bfaults1u1 message #4"), o.stderr());
     }
 
     @Test

@@ -53,6 +53,7 @@ final class FakeParleyServer implements AutoCloseable {
     private final Map<String, BoundedSourceQueue<Message>> sockets = new HashMap<>();
     private final Map<String, List<String>> groups = new HashMap<>();
     private final Map<String, Long> receivedUpTo = new HashMap<>();
+    private final Map<String, List<JsonNode>> streams = new HashMap<>();
     private final Map<String, Long> deliveriesTo = new HashMap<>();
     private final Map<String, Set<Long>> dropTo = new HashMap<>();
     private final Map<String, Set<Long>> duplicateTo = new HashMap<>();
@@ -152,6 +153,21 @@ final class FakeParleyServer implements AutoCloseable {
             res.putArray("admins").add(creator);
             return json(201, res);
         }
+        if (path.equals("/api/v1/updates")) {
+            String user = tokens.get(req.getHeader("Authorization").map(h -> h.value().substring(7)).orElse(""));
+            if (user == null) {
+                return json(401, error("unauthorized", "no token"));
+            }
+            long after = Long.parseLong(req.getUri().query().get("after").orElse("0"));
+            int limit = Integer.parseInt(req.getUri().query().get("limit").orElse("100"));
+            ObjectNode res = JSON.createObjectNode();
+            ArrayNode updates = res.putArray("updates");
+            List<JsonNode> stream = streams.getOrDefault(user, List.of());
+            stream.stream().filter(u -> u.path("seq").asLong() > after).limit(limit).forEach(updates::add);
+            res.put("lastSeq", seqs.getOrDefault(user, 0L));
+            res.put("more", stream.stream().filter(u -> u.path("seq").asLong() > after).count() > limit);
+            return json(200, res);
+        }
         return json(404, error("not_found", path));
     }
 
@@ -195,6 +211,10 @@ final class FakeParleyServer implements AutoCloseable {
                 }
                 String msgId = "msg" + (++msgIds);
                 long senderSeq = nextSeq(user);
+                ObjectNode own = JSON.createObjectNode().put("type", "message").put("seq", senderSeq)
+                        .put("msgId", msgId).put("conversation", conversation).put("from", user).put("ts", 1);
+                own.set("body", frame.path("body"));
+                streams.computeIfAbsent(user, k -> new ArrayList<>()).add(own);
                 push(user, JSON.createObjectNode().put("type", "ack").put("id", frame.path("id").asText())
                         .put("msgId", msgId).put("conversation", conversation).put("ts", 1).put("seq", senderSeq));
                 for (String r : recipients) {
@@ -205,6 +225,7 @@ final class FakeParleyServer implements AutoCloseable {
                     if (conversation.startsWith("group:")) {
                         msg.put("groupSeq", msgIds);
                     }
+                    streams.computeIfAbsent(r, k -> new ArrayList<>()).add(msg);
                     if (!dropTo.getOrDefault(r, Set.of()).contains(n)) {
                         push(r, msg);
                     }

@@ -19,24 +19,31 @@ final class Payload {
     }
 
     /** A client message id as the sender decodes it from an ack. */
-    record ClientId(long seq, long intendedNanos) {
+    record ClientId(String runId, long seq, long intendedNanos) {
     }
 
-    static String clientId(long seq, long intendedNanos) {
-        return "m" + seq + "-" + intendedNanos;
+    /**
+     * The run id is part of the client id because the server treats a repeated id from the same user as
+     * an idempotent resend: a later run over the same accounts (--user-prefix) at the same rate would
+     * otherwise produce the very same ids and get old acks instead of new messages.
+     */
+    static String clientId(String runId, long seq, long intendedNanos) {
+        return runId + "." + seq + "." + intendedNanos;
     }
 
     /** @return the decoded id, or null if the id is not one this driver makes */
     static ClientId parseClientId(String id) {
-        if (id == null || id.length() < 4 || id.charAt(0) != 'm') {
+        if (id == null) {
             return null;
         }
-        int dash = id.indexOf('-', 1);
-        if (dash < 0) {
+        int first = id.indexOf('.');
+        int second = first < 0 ? -1 : id.indexOf('.', first + 1);
+        if (first <= 0 || second < 0) {
             return null;
         }
         try {
-            return new ClientId(Long.parseLong(id, 1, dash, 10), Long.parseLong(id, dash + 1, id.length(), 10));
+            return new ClientId(id.substring(0, first), Long.parseLong(id, first + 1, second, 10),
+                    Long.parseLong(id, second + 1, id.length(), 10));
         } catch (NumberFormatException e) {
             return null;
         }

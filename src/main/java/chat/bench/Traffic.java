@@ -73,7 +73,7 @@ final class Traffic {
             return false;
         }
         long seq = ledger.allocate(sender.index);
-        String frame = "{\"type\":\"send\",\"id\":\"" + Payload.clientId(seq, intendedNanos) + "\",\"to\":"
+        String frame = "{\"type\":\"send\",\"id\":\"" + Payload.clientId(options.runId(), seq, intendedNanos) + "\",\"to\":"
                 + sender.targetJson + ",\"body\":{\"text\":\""
                 + Payload.text(bodyPadRunId, sender.index, seq, intendedNanos, options.bodyBytes()) + "\"}}";
         if (!sender.send(frame)) {
@@ -191,7 +191,7 @@ final class Traffic {
             user.ackWithoutSeq = true;
         }
         Payload.ClientId id = Payload.parseClientId(frame.path("id").asText(null));
-        if (id == null) {
+        if (id == null || !id.runId().equals(options.runId())) {
             error("protocol:ack_for_unknown_id");
             return;
         }
@@ -209,7 +209,7 @@ final class Traffic {
         String code = frame.path("code").asText("?");
         error("server:" + code);
         Payload.ClientId id = Payload.parseClientId(frame.path("id").asText(null));
-        if (id != null) {
+        if (id != null && id.runId().equals(options.runId())) {
             rejected.incrementAndGet();
             refill(user);
         }

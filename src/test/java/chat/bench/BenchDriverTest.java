@@ -97,6 +97,19 @@ class BenchDriverTest {
     }
 
     @Test
+    void aSecondRunOverTheSameAccountsSendsNewMessages() throws Exception {
+        String[] args = {"--url", server.url(), "--users", "2", "--rate", "20", "--duration", "0.5",
+                "--warmup", "0", "--drain", "2", "--user-prefix", "again-", "--quiet"};
+        assertEquals(0, bench(args).exitCode());
+        Outcome second = bench(args);
+        assertEquals(0, second.exitCode(), second.stderr());
+        JsonNode s = second.summary();
+        assertTrue(s.get("sent").asLong() > 0);
+        assertEquals(0, s.get("lost").asLong(), "same schedule, same accounts: ids must still be new " + s);
+        assertEquals(s.get("sent").asLong(), s.get("delivered").asLong());
+    }
+
+    @Test
     void groupsWithAWindowReachEveryOtherMember() throws Exception {
         Outcome o = bench("--url", server.url(), "--mode", "group", "--users", "6", "--group-size", "3",
                 "--rate", "0", "--window", "2", "--duration", "0.5", "--warmup", "0.2", "--run-id", "grp1");

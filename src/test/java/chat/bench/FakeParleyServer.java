@@ -55,6 +55,8 @@ final class FakeParleyServer implements AutoCloseable {
     private final Map<String, Long> receivedUpTo = new HashMap<>();
     private final Map<String, List<JsonNode>> streams = new HashMap<>();
     private final Map<String, Long> deliveriesTo = new HashMap<>();
+    /** (sender, client id) -> the ack it got: the protocol's idempotent resend. */
+    private final Map<String, JsonNode> acksByClientId = new HashMap<>();
     private final Map<String, Set<Long>> dropTo = new HashMap<>();
     private final Map<String, Set<Long>> duplicateTo = new HashMap<>();
     private long msgIds;
@@ -197,6 +199,11 @@ final class FakeParleyServer implements AutoCloseable {
     private synchronized void onClientFrame(String user, JsonNode frame) {
         switch (frame.path("type").asText()) {
             case "send" -> {
+                JsonNode earlier = acksByClientId.get(user + "\u0000" + frame.path("id").asText());
+                if (earlier != null) {
+                    push(user, earlier);
+                    return;
+                }
                 String to = frame.path("to").asText();
                 List<String> recipients;
                 String conversation;
@@ -215,8 +222,10 @@ final class FakeParleyServer implements AutoCloseable {
                         .put("msgId", msgId).put("conversation", conversation).put("from", user).put("ts", 1);
                 own.set("body", frame.path("body"));
                 streams.computeIfAbsent(user, k -> new ArrayList<>()).add(own);
-                push(user, JSON.createObjectNode().put("type", "ack").put("id", frame.path("id").asText())
-                        .put("msgId", msgId).put("conversation", conversation).put("ts", 1).put("seq", senderSeq));
+                JsonNode ack = JSON.createObjectNode().put("type", "ack").put("id", frame.path("id").asText())
+                        .put("msgId", msgId).put("conversation", conversation).put("ts", 1).put("seq", senderSeq);
+                acksByClientId.put(user + "\u0000" + frame.path("id").asText(), ack);
+                push(user, ack);
                 for (String r : recipients) {
                     long n = deliveriesTo.merge(r, 1L, Long::sum);
                     ObjectNode msg = JSON.createObjectNode().put("type", "message").put("seq", nextSeq(r))

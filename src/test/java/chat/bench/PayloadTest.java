@@ -1,6 +1,7 @@
 package chat.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,16 +10,23 @@ import org.junit.jupiter.api.Test;
 class PayloadTest {
 
     @Test
-    void clientIdsCarrySequenceAndIntendedTime() {
-        String id = Payload.clientId(42, 1_234_567_890_123L);
-        assertEquals(new Payload.ClientId(42, 1_234_567_890_123L), Payload.parseClientId(id));
+    void clientIdsCarryRunSequenceAndIntendedTime() {
+        String id = Payload.clientId("r7", 42, 1_234_567_890_123L);
+        assertEquals(new Payload.ClientId("r7", 42, 1_234_567_890_123L), Payload.parseClientId(id));
+    }
+
+    @Test
+    void runsOverTheSameAccountsNeverRepeatAClientId() {
+        // same sender, same sequence number, same intended time (a fixed rate makes it so): only the run differs
+        assertNotEquals(Payload.clientId("run1", 5, 50_000_000L), Payload.clientId("run2", 5, 50_000_000L));
     }
 
     @Test
     void foreignClientIdsAreNotMistakenForOurs() {
         assertNull(Payload.parseClientId("client-7"));
-        assertNull(Payload.parseClientId("m12"));
-        assertNull(Payload.parseClientId("mx-3"));
+        assertNull(Payload.parseClientId("r1.12"));
+        assertNull(Payload.parseClientId("r1.x.3"));
+        assertNull(Payload.parseClientId(".1.3"));
         assertNull(Payload.parseClientId(null));
     }
 

@@ -186,6 +186,16 @@ class TrafficTest {
     }
 
     @Test
+    void anAckForAnotherRunsIdDoesNotCountAsOurs() throws Exception {
+        traffic.send(alice, 0);
+        String ours = lastSent(0).get("id").asText();
+        String theirs = "other" + ours.substring(ours.indexOf('.'));
+        traffic.onFrame(alice, "{\"type\":\"ack\",\"id\":\"" + theirs + "\",\"msgId\":\"x\",\"conversation\":\"c\",\"ts\":1,\"seq\":11}");
+        assertEquals(0, traffic.ledger.tally().acked());
+        assertEquals(1L, traffic.errorKinds().get("protocol:ack_for_unknown_id"));
+    }
+
+    @Test
     void aFullSendBufferIsAnErrorNotASend() {
         alice.outbox = frame -> false;
         assertTrue(!traffic.send(alice, 0));

@@ -37,7 +37,7 @@ public record BenchOptions(
         boolean quiet) {
 
     public enum Mode {
-        PAIRS, GROUP, IDLE;
+        PAIRS, GROUP, IDLE, STORM;
 
         public String flagValue() {
             return name().toLowerCase(Locale.ROOT);
@@ -52,13 +52,15 @@ public record BenchOptions(
     public static final String USAGE = """
             usage: parley bench --url http://HOST:PORT [options]
               --url URL                 server base URL (http or https)                  required
-              --mode pairs|group|idle   traffic shape                                    default pairs
+              --mode pairs|group|idle|storm  traffic shape; storm = connect all sockets at once,
+                                        close them, repeat for --duration           default pairs
               --users N                 simulated users, one WebSocket each              default 100
               --group-size N            members per group (group mode)                   default 10
               --rate R                  aggregate sends per second, open loop;
                                         0 = as fast as --window allows                   default 100
               --window W                max unacked sends per sender when --rate 0       default 10
-              --duration SECONDS        measured sending time (idle: holding time)       default 10
+              --duration SECONDS        measured sending time (idle: holding time,
+                                        storm: time to keep reconnecting)                default 10
               --warmup SECONDS          sending time before measuring starts             default 2
               --drain SECONDS           max wait after sending for acks and deliveries   default 10
               --run-id ID               [a-z0-9]{1,12}, part of generated user names     default random
@@ -215,7 +217,7 @@ public record BenchOptions(
                             + users + " users, group size " + groupSize + ")");
                 }
             }
-            case IDLE -> { }
+            case IDLE, STORM -> { }
         }
         if (groupSizeGiven && mode != Mode.GROUP) {
             throw new UsageException("--group-size only applies to --mode group");
@@ -234,7 +236,7 @@ public record BenchOptions(
         return switch (mode) {
             case PAIRS -> 1;
             case GROUP -> groupSize - 1;
-            case IDLE -> 0;
+            case IDLE, STORM -> 0;
         };
     }
 
@@ -275,7 +277,7 @@ public record BenchOptions(
                 return m;
             }
         }
-        throw new UsageException("--mode must be pairs, group or idle, got '" + value + "'");
+        throw new UsageException("--mode must be pairs, group, idle or storm, got '" + value + "'");
     }
 
     private static int intIn(String name, String value, int min, int max) throws UsageException {

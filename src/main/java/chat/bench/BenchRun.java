@@ -63,7 +63,7 @@ final class BenchRun {
         this.topology = switch (options.mode()) {
             case PAIRS -> new Topology.Pairs(options.users());
             case GROUP -> new Topology.Groups(options.users(), options.groupSize());
-            case IDLE -> new Topology.Nobody();
+            case IDLE, STORM -> new Topology.Nobody();
         };
     }
 
@@ -90,6 +90,9 @@ final class BenchRun {
         try {
             OptionalLong rssBefore = serverRss();
             LatencyRecorder connectLatency = new LatencyRecorder();
+            if (options.mode() == BenchOptions.Mode.STORM) {
+                return storm(system, users, traffic, connectLatency, setupSeconds);
+            }
             long connectStart = System.nanoTime();
             int connectFailures = connectAll(system, users, traffic, connectLatency);
             double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
@@ -338,7 +341,7 @@ final class BenchRun {
             if (connected.get() == 0) {
                 throw new BenchFailure("no WebSocket could be opened:" + why);
             }
-            if (options.mode() != BenchOptions.Mode.IDLE) {
+            if (options.mode() == BenchOptions.Mode.PAIRS || options.mode() == BenchOptions.Mode.GROUP) {
                 throw new BenchFailure(failed.get() + " of " + users.length
                         + " WebSockets failed to open, so traffic results would be wrong:" + why);
             }
@@ -419,6 +422,57 @@ final class BenchRun {
             }
         }
         return meter.stop();
+    }
+
+    /**
+     * Connect storms: every user opens its socket at once (as after a server restart or a network
+     * blip), then all close; repeated until --duration has passed (at least one round).
+     */
+    private Map<String, Object> storm(ActorSystem system, BenchUser[] users, Traffic traffic,
+                                      LatencyRecorder connectLatency, double setupSeconds)
+            throws BenchFailure, InterruptedException {
+        long end = System.nanoTime() + options.duration().toNanos();
+        WindowMeter meter = new WindowMeter();
+        int rounds = 0;
+        long connects = 0;
+        int failures = 0;
+        int lastRoundOpen = 0;
+        long connectingNanos = 0;
+        do {
+            if (rounds > 0) {
+                for (int i = 0; i < users.length; i++) {
+                    BenchUser old = users[i];
+                    users[i] = new BenchUser(old.index, old.userId, old.token);
+                }
+            }
+            rounds++;
+            long started = System.nanoTime();
+            failures += connectAll(system, users, traffic, connectLatency);
+            connectingNanos += System.nanoTime() - started;
+            lastRoundOpen = countOpen(users);
+            connects += lastRoundOpen;
+            closeAll(users);
+            closing = false;
+        } while (System.nanoTime() < end);
+        Window window = meter.stop();
+
+        Map<String, Long> errorKinds = new TreeMap<>(traffic.errorKinds());
+        if (failures > 0) {
+            errorKinds.merge("driver:connect_failed", (long) failures, Long::sum);
+        }
+        double cpuNanos = window.driverCpuNanos();
+        Summary.Measurements m = new Summary.Measurements(
+                traffic.ledger.tally(), traffic.deliveryLatency.total(), traffic.ackLatency.total(),
+                connectLatency.total(), 0, 0, 0, lastRoundOpen, failures, disconnects.get(),
+                ProcessStats.percentOfMachine((long) cpuNanos, window.wallNanos(), ProcessStats.cores()),
+                window.wallNanos() > 0 ? cpuNanos / window.wallNanos() : 0,
+                ProcessStats.driverHeapUsedBytes(), errorKinds, 0, 0, 0, null, 0, setupSeconds,
+                connectingNanos / 1e9, window.serverCpuPercent(), window.serverRss(), OptionalLong.empty());
+        Map<String, Object> fields = Summary.fields(options, m);
+        fields.put("rounds", rounds);
+        fields.put("connects", connects);
+        fields.put("connectsPerSec", Summary.round(connectingNanos > 0 ? connects / (connectingNanos / 1e9) : 0));
+        return fields;
     }
 
     private Window load(BenchUser[] users, Traffic traffic) throws InterruptedException {

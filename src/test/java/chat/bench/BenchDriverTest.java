@@ -152,6 +152,21 @@ class BenchDriverTest {
     }
 
     @Test
+    void connectStormsReopenEverySocketEachRound() throws Exception {
+        Outcome o = bench("--url", server.url(), "--mode", "storm", "--users", "4", "--duration", "0.5",
+                "--run-id", "storm1", "--connect-concurrency", "4");
+        assertEquals(0, o.exitCode(), o.stderr());
+        JsonNode s = o.summary();
+        int rounds = s.get("rounds").asInt();
+        assertTrue(rounds >= 1);
+        assertEquals(4L * rounds, s.get("connects").asLong(), s.toString());
+        assertEquals(0, s.get("disconnects").asInt(), "our own closes are not disconnects");
+        assertEquals(4, s.get("connections").asInt());
+        assertTrue(s.get("connectsPerSec").asDouble() > 0);
+        assertFalse(s.get("connectP99Ms").isNull());
+    }
+
+    @Test
     void existingAccountsAreReusedAndAWrongPasswordIsExplained() throws Exception {
         String[] args = {"--url", server.url(), "--mode", "idle", "--users", "2", "--duration", "0.1",
                 "--user-prefix", "reuse-", "--quiet"};
@@ -171,7 +186,7 @@ class BenchDriverTest {
         Outcome o = bench("--url", server.url(), "--mode", "chaos");
         assertEquals(2, o.exitCode());
         assertEquals("", o.stdout());
-        assertTrue(o.stderr().contains("--mode must be pairs, group or idle"));
+        assertTrue(o.stderr().contains("--mode must be pairs, group, idle or storm"));
         assertTrue(o.stderr().contains("usage: parley bench"));
     }
 

@@ -59,7 +59,7 @@ class BenchOptionsTest {
     @CsvSource(delimiter = '|', value = {
             "''                                                  | --url is required",
             "--url ftp://x:1                                     | http:// or https://",
-            "--url http://h:1 --mode chaos                       | pairs, group or idle",
+            "--url http://h:1 --mode chaos                       | pairs, group, idle or storm",
             "--url http://h:1 --users 3                          | even --users",
             "--url http://h:1 --mode group --users 10 --group-size 4 | multiple of --group-size",
             "--url http://h:1 --group-size 4                     | only applies to --mode group",

@@ -117,7 +117,9 @@ final class Summary {
         f.put("driverHeapMb", round(m.driverHeapBytes() / 1048576.0));
         m.serverCpuPercent().ifPresent(p -> f.put("serverCpuPercent", round(p)));
         m.serverRssBytes().ifPresent(b -> f.put("serverRssMb", round(b / 1048576.0)));
-        if (m.serverRssBytes().isPresent() && m.serverRssBeforeConnectBytes().isPresent() && m.connections() > 0) {
+        // only idle sockets isolate the per-socket cost; with traffic, heap growth and GC swamp it
+        if (o.mode() == BenchOptions.Mode.IDLE && m.serverRssBytes().isPresent()
+                && m.serverRssBeforeConnectBytes().isPresent() && m.connections() > 0) {
             long grown = m.serverRssBytes().getAsLong() - m.serverRssBeforeConnectBytes().getAsLong();
             f.put("serverRssPerConnectionKb", round(grown / 1024.0 / m.connections()));
         }

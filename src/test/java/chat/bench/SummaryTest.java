@@ -53,7 +53,16 @@ class SummaryTest {
         assertEquals(4, j.get("errors").asLong());
         assertEquals(3, j.get("errorKinds").get("server:rate_limited").asLong());
         assertEquals("pairs", j.get("mode").asText());
+        assertFalse(j.has("serverRssPerConnectionKb"), "traffic swamps the per-socket memory figure");
+    }
+
+    @Test
+    void idleRunsReportServerMemoryPerSocket() throws Exception {
+        BenchOptions o = BenchOptions.parse(new String[] {"--url", "http://h:1", "--mode", "idle", "--users", "200"});
+        JsonNode j = JSON.readTree(Summary.toJson(Summary.fields(o,
+                measurements(new Histogram(3), OptionalLong.of(150L << 20)))));
         assertEquals(256.0, j.get("serverRssPerConnectionKb").asDouble(), 0.01, "(150-100) MB over 200 sockets");
+        assertEquals(150.0, j.get("serverRssMb").asDouble(), 0.01);
     }
 
     @Test

@@ -83,7 +83,7 @@ final class BenchRun {
         double setupSeconds = (System.nanoTime() - setupStart) / 1e9;
 
         Traffic traffic = new Traffic(options, topology, users, System::nanoTime);
-        traffic.epochNanos = System.nanoTime();
+        traffic.epochNanos = System.nanoTime(); // load() restarts the clock when sending begins
 
         ActorSystem system = ActorSystem.create("parley-bench", pekkoConfig());
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("bench-ticker"));
@@ -102,7 +102,7 @@ final class BenchRun {
                     receivedEveryMs, receivedEveryMs, TimeUnit.MILLISECONDS);
 
             Window window = options.mode() == BenchOptions.Mode.IDLE
-                    ? hold(users, traffic)
+                    ? hold(users)
                     : load(users, traffic);
 
             // the last confirmation comes from this thread, so the ticker must be done first
@@ -403,7 +403,7 @@ final class BenchRun {
         }
     }
 
-    private Window hold(BenchUser[] users, Traffic traffic) throws InterruptedException {
+    private Window hold(BenchUser[] users) throws InterruptedException {
         long durationNanos = options.duration().toNanos();
         progress("idle: holding %d connections for %.1f s", countOpen(users), durationNanos / 1e9);
         WindowMeter meter = new WindowMeter();

@@ -32,7 +32,6 @@ final class Traffic {
     private final BenchOptions options;
     private final BenchUser[] users;
     private final LongSupplier clock;
-    private final String bodyPadRunId;
     final DeliveryLedger ledger;
     final LatencyRecorder deliveryLatency = new LatencyRecorder();
     final LatencyRecorder ackLatency = new LatencyRecorder();
@@ -56,7 +55,6 @@ final class Traffic {
         this.options = options;
         this.users = users;
         this.clock = clock;
-        this.bodyPadRunId = options.runId();
         this.ledger = new DeliveryLedger(users.length, topology);
     }
 
@@ -75,7 +73,7 @@ final class Traffic {
         long seq = ledger.allocate(sender.index);
         String frame = "{\"type\":\"send\",\"id\":\"" + Payload.clientId(options.runId(), seq, intendedNanos) + "\",\"to\":"
                 + sender.targetJson + ",\"body\":{\"text\":\""
-                + Payload.text(bodyPadRunId, sender.index, seq, intendedNanos, options.bodyBytes()) + "\"}}";
+                + Payload.text(options.runId(), sender.index, seq, intendedNanos, options.bodyBytes()) + "\"}}";
         if (!sender.send(frame)) {
             ledger.unsent(sender.index);
             error("driver:send_buffer_full");

@@ -22,6 +22,7 @@ public final class Main {
     int exit = switch (command) {
       case "server" -> server(rest);
       case "edge" -> chat.edge.EdgeMain.run(rest);
+      case "bench" -> chat.bench.BenchMain.run(rest);
       case "help", "--help" -> usage(0);
       default -> {
         System.err.println("unknown command: " + command);

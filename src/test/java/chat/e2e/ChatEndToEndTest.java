@@ -24,8 +24,18 @@ class ChatEndToEndTest {
 
   @BeforeAll
   static void start() {
-    server = TestServer.start();
+    // 1,000 messages as fast as a socket takes them is far above the per-user flood limit (tested in
+    // BadInputTest); here the limit is raised so the test is about order, not about rate limiting
+    server = TestServer.start(tempDir(), 0, java.util.Map.of("parley.limits.frames-per-second", 100_000, "parley.limits.frames-burst", 100_000));
     rest = server.rest();
+  }
+
+  static java.nio.file.Path tempDir() {
+    try {
+      return java.nio.file.Files.createTempDirectory("parley-chat");
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @AfterAll

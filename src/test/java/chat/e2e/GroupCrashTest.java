@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
  */
 class GroupCrashTest {
 
-  /** Runs {@code check} for every item on 16 threads; rethrows the first failure. */
+  /** Runs {@code check} for every item on 4 threads; rethrows the first failure. */
   static void inParallel(List<String> items, java.util.function.Consumer<String> check) throws Exception {
-    var pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
     try {
       List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
       for (String item : items) futures.add(pool.submit(() -> check.accept(item)));

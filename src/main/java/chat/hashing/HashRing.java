@@ -249,11 +249,19 @@ public final class HashRing {
         if (probes == 1) {
             return best;
         }
+        // probe 1 written out: the common case, and independent of probe 0 so the CPU overlaps both
         long bestDistance = (entries[best] & POSITION_MASK) - keyHash;
-        for (int p = 1; p < probes; p++) {
-            long point = probePoint(keyHash, p);
-            int e = firstAtOrAfter(point);
-            long distance = (entries[e] & POSITION_MASK) - point;
+        long point = probePoint(keyHash, 1);
+        int e = firstAtOrAfter(point);
+        long distance = (entries[e] & POSITION_MASK) - point;
+        if (Long.compareUnsigned(distance, bestDistance) < 0) {
+            best = e;
+            bestDistance = distance;
+        }
+        for (int p = 2; p < probes; p++) {
+            point = probePoint(keyHash, p);
+            e = firstAtOrAfter(point);
+            distance = (entries[e] & POSITION_MASK) - point;
             if (Long.compareUnsigned(distance, bestDistance) < 0) {
                 best = e;
                 bestDistance = distance;

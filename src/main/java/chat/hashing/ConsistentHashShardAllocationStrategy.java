@@ -102,9 +102,8 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         Set<Address> departing = departingMembers();
         Map<String, ActorRef> out = new LinkedHashMap<>();
         for (ActorRef ref : regions) {
-            Address address = fullAddress(ref);
-            if (!departing.contains(address)) {
-                out.put(nodeIdOf(address), ref);
+            if (!departing.contains(fullAddress(ref))) {
+                out.put(regionId(ref), ref);
             }
         }
         return out;
@@ -131,9 +130,14 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         return all;
     }
 
-    /** The ring id of a region: its node's {@code host:port}; the coordinator's own region is local. */
+    /**
+     * The ring id of a region: its node's {@code host:port} (the coordinator's own region has a local
+     * address, which stands for this node's cluster address). Without a cluster, which only happens in
+     * tests, regions are told apart by their actor path.
+     */
     String regionId(ActorRef ref) {
-        return nodeIdOf(fullAddress(ref));
+        Address address = fullAddress(ref);
+        return address.hasGlobalScope() ? nodeIdOf(address) : ref.path().toString();
     }
 
     private Address fullAddress(ActorRef ref) {

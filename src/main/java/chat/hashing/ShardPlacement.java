@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,6 +22,10 @@ public final class ShardPlacement {
     private final HashingSettings settings;
     private HashRing ring;          // last ring built, reused while membership is unchanged
     private Set<String> ringMembers = Set.of();
+    // the last answer: a hand-off round asks again about the same sets once per moved shard
+    private Set<String> lastShards = Set.of();
+    private Map<String, String> lastDesired = Map.of();
+    private HashRing lastRing;
 
     public ShardPlacement(HashingSettings settings) {
         this.settings = settings;
@@ -36,7 +41,11 @@ public final class ShardPlacement {
         if (members.isEmpty() || shards.isEmpty()) {
             return out;
         }
+        Set<String> shardSet = new HashSet<>(shards);
         HashRing r = ringFor(members);
+        if (shardSet.equals(lastShards) && r == lastRing) {
+            return new HashMap<>(lastDesired);
+        }
         String[] ordered = canonicalOrder(r, shards);
         long[] hashes = new long[ordered.length];
         for (int i = 0; i < ordered.length; i++) {
@@ -47,6 +56,9 @@ public final class ShardPlacement {
         for (int i = 0; i < ordered.length; i++) {
             out.put(ordered[i], ids.get(owners[i]));
         }
+        lastShards = shardSet;
+        lastRing = r;
+        lastDesired = Map.copyOf(out);
         return out;
     }
 
@@ -66,7 +78,7 @@ public final class ShardPlacement {
         }
         Map<String, String> current = new HashMap<>(all.size() * 2);
         shardsByMember.forEach((member, shards) -> shards.forEach(s -> current.put(s, member)));
-        for (String shard : canonicalOrder(ringFor(eligibleMembers), all)) {
+        for (String shard : canonicalOrder(ringFor(eligibleMembers), current.keySet())) {
             if (moves.size() >= budget) {
                 break;
             }

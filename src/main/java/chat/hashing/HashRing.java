@@ -17,8 +17,8 @@ import java.util.Objects;
  * hash of {@code "<id>#<i>"} with its low 16 bits cleared. Each point is stored as one {@code long}
  * entry, {@code position | ownerIndex}, where owners are numbered in id order: sorting entries
  * (unsigned) therefore sorts by position then by node id, independent of insertion order. A prefix
- * index over the top bits of the circle narrows the binary search to a bucket of about one entry, so a
- * lookup touches two cache lines per probe whatever the ring size.
+ * index over the top bits of the circle (two buckets per point) narrows the search to a bucket of
+ * mostly zero or one entry, so a lookup touches two cache lines per probe whatever the ring size.
  *
  * <p>Probes. A key is placed at {@code probes} points (the key hash itself and bijective remixes of
  * it); each probe finds the first entry clockwise, and the key goes to the entry nearest its probe
@@ -90,7 +90,8 @@ public final class HashRing {
             entries[i] ^= Long.MIN_VALUE;
         }
         entries[total] = entries[0];
-        int bits = Math.max(4, Math.min(24, 64 - Long.numberOfLeadingZeros(total - 1L)));
+        // two buckets per point (rounded up to a power of two): most buckets hold no point or one
+        int bits = Math.max(4, Math.min(24, 65 - Long.numberOfLeadingZeros(total - 1L)));
         this.shift = 64 - bits;
         this.bucketStart = new int[(1 << bits) + 1];
         int e = 0;
@@ -254,10 +255,10 @@ public final class HashRing {
         long point = probePoint(keyHash, 1);
         int e = firstAtOrAfter(point);
         long distance = (entries[e] & POSITION_MASK) - point;
-        if (Long.compareUnsigned(distance, bestDistance) < 0) {
-            best = e;
-            bestDistance = distance;
-        }
+        // which probe wins is a coin toss, so select rather than branch
+        boolean closer = Long.compareUnsigned(distance, bestDistance) < 0;
+        best = closer ? e : best;
+        bestDistance = closer ? distance : bestDistance;
         for (int p = 2; p < probes; p++) {
             point = probePoint(keyHash, p);
             e = firstAtOrAfter(point);
@@ -283,6 +284,9 @@ public final class HashRing {
         int bucket = (int) (point >>> shift);
         int i = bucketStart[bucket];
         int end = bucketStart[bucket + 1];
+        // most buckets hold no point or one: take that step without a data-dependent branch
+        // (non-short-circuit '&'; entries[end] always exists thanks to the sentinel)
+        i += (i < end & Long.compareUnsigned(entries[i] & POSITION_MASK, point) < 0) ? 1 : 0;
         while (i < end && Long.compareUnsigned(entries[i] & POSITION_MASK, point) < 0) {
             i++;
         }

@@ -29,6 +29,52 @@ public final class RingBalanceReport {
                 row(n, probes, n == 1000 ? Math.max(10, seeds / 3) : seeds, keys);
             }
         }
+        shardRows(seeds);
+    }
+
+    /** Shard placement (1,000 shards, bounded loads c = 1.25): what a 3 -> 4 and a 4 -> 3 change moves. */
+    static void shardRows(int seeds) {
+        List<String> shards = new ArrayList<>();
+        for (int s = 0; s < 1000; s++) {
+            shards.add(String.valueOf(s));
+        }
+        double[] grow = new double[seeds];
+        double[] shrink = new double[seeds];
+        int strayGrow = 0;
+        int strayShrink = 0;
+        for (int s = 0; s < seeds; s++) {
+            List<String> members = HashRingTest.nodeIds(4, 5000L + s);
+            ShardPlacement placement = new ShardPlacement(HashingSettings.DEFAULTS);
+            var three = placement.desiredOwners(members.subList(0, 3), shards);
+            var four = placement.desiredOwners(members, shards);
+            int moved = 0;
+            int leaving = 0;
+            for (String shard : shards) {
+                if (!three.get(shard).equals(four.get(shard))) {
+                    moved++;
+                    strayGrow += four.get(shard).equals(members.get(3)) ? 0 : 1;
+                }
+                if (four.get(shard).equals(members.get(3))) {
+                    leaving++;
+                } else if (!four.get(shard).equals(three.get(shard))) {
+                    strayShrink++;   // 4 -> 3 is the same pair of placements read the other way
+                }
+            }
+            grow[s] = moved / 1000.0;
+            shrink[s] = leaving / 1000.0;
+        }
+        Arrays.sort(grow);
+        System.out.printf(Locale.ROOT, "%nShards (1,000 shards, c = 1.25, %d seeds): 3 -> 4 members moves %.3f of them"
+                        + " (median; p5 %.3f, p95 %.3f; optimum 0.250), shards moved to an old member: %d;"
+                        + " 4 -> 3 moves the leaving member's %.3f (median), shards of staying members moved: %d%n",
+                seeds, percentile(grow, 50), percentile(grow, 5), percentile(grow, 95), strayGrow,
+                median(shrink), strayShrink);
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return percentile(sorted, 50);
     }
 
     static void row(int n, int probes, int seeds, long[] keys) {

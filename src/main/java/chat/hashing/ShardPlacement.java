@@ -26,6 +26,9 @@ public final class ShardPlacement {
     private Set<String> lastShards = Set.of();
     private Map<String, String> lastDesired = Map.of();
     private HashRing lastRing;
+    private String[] lastOrder = new String[0];
+    // shard ids are few and long-lived: hash each once (bounded, in case ids are not)
+    private final Map<String, Long> hashes = new HashMap<>();
 
     public ShardPlacement(HashingSettings settings) {
         this.settings = settings;
@@ -46,12 +49,12 @@ public final class ShardPlacement {
         if (shardSet.equals(lastShards) && r == lastRing) {
             return new HashMap<>(lastDesired);
         }
-        String[] ordered = canonicalOrder(r, shards);
-        long[] hashes = new long[ordered.length];
+        String[] ordered = canonicalOrder(r, shardSet);
+        long[] keyHashes = new long[ordered.length];
         for (int i = 0; i < ordered.length; i++) {
-            hashes[i] = r.hashKey(ordered[i]);
+            keyHashes[i] = hashOf(r, ordered[i]);
         }
-        int[] owners = BoundedLoads.assign(r, hashes, settings.loadFactor());
+        int[] owners = BoundedLoads.assign(r, keyHashes, settings.loadFactor());
         List<String> ids = r.nodes();
         for (int i = 0; i < ordered.length; i++) {
             out.put(ordered[i], ids.get(owners[i]));
@@ -59,6 +62,7 @@ public final class ShardPlacement {
         lastShards = shardSet;
         lastRing = r;
         lastDesired = Map.copyOf(out);
+        lastOrder = ordered;
         return out;
     }
 
@@ -78,7 +82,7 @@ public final class ShardPlacement {
         }
         Map<String, String> current = new HashMap<>(all.size() * 2);
         shardsByMember.forEach((member, shards) -> shards.forEach(s -> current.put(s, member)));
-        for (String shard : canonicalOrder(ringFor(eligibleMembers), current.keySet())) {
+        for (String shard : lastOrder) {   // the canonical order desiredOwners just used
             if (moves.size() >= budget) {
                 break;
             }
@@ -98,12 +102,24 @@ public final class ShardPlacement {
         return ring;
     }
 
-    private static String[] canonicalOrder(HashRing r, Collection<String> shards) {
+    private long hashOf(HashRing r, String shard) {
+        Long h = hashes.get(shard);
+        if (h == null) {
+            if (hashes.size() > 1_000_000) {
+                hashes.clear();
+            }
+            h = r.hashKey(shard);
+            hashes.put(shard, h);
+        }
+        return h;
+    }
+
+    private String[] canonicalOrder(HashRing r, Collection<String> shards) {
         record Keyed(long hash, String id) {}
         Keyed[] keyed = new Keyed[shards.size()];
         int i = 0;
         for (String s : shards) {
-            keyed[i++] = new Keyed(r.hashKey(s), s);
+            keyed[i++] = new Keyed(hashOf(r, s), s);
         }
         Arrays.sort(keyed, (a, b) -> {
             int c = Long.compareUnsigned(a.hash, b.hash);

@@ -148,9 +148,9 @@ class HashRingTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"10, 20", "100, 10", "1000, 3"})
-    void addingANodeMovesKeysOnlyToItAndAboutOneOverNPlusOneOfThem(int n, int trials) {
-        long[] keys = keys(200_000, 77);
+    @CsvSource({"10, 20, 100000", "100, 10, 100000", "1000, 3, 200000"})
+    void addingANodeMovesKeysOnlyToItAndAboutOneOverNPlusOneOfThem(int n, int trials, int keyCount) {
+        long[] keys = keys(keyCount, 77);
         // spread of the new node's share: points (2 probes ~ 320 points) and key sampling
         double cv = Math.sqrt(1.0 / 320 + (n + 1.0) / keys.length);
         double optimum = 1.0 / (n + 1);

@@ -66,6 +66,11 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         }
     }
 
+    /** Whether the coordinator started this strategy inside a cluster (regions are then named host:port). */
+    boolean startedInCluster() {
+        return cluster != null;
+    }
+
     @Override
     public Future<ActorRef> allocateShard(ActorRef requester, String shardId,
                                           Map<ActorRef, IndexedSeq<String>> currentShardAllocations) {

@@ -1,0 +1,161 @@
+package chat.hashing;
+
+import com.typesafe.config.Config;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardCoordinator;
+import org.apache.pekko.dispatch.Futures;
+import scala.collection.immutable.IndexedSeq;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * A Pekko Cluster Sharding allocation strategy over the consistent-hash ring: a shard lives on the
+ * region that owns the shard id on the ring (bounded loads over shard counts), regions are named by
+ * their node's {@code host:port} so every node computes the same map, and on a membership change a
+ * rebalance moves exactly the shards whose owner changed, at most {@code rebalance-limit} in flight
+ * at a time. Adding a 4th node to 3 therefore moves about a quarter of the shards, all to the new
+ * node; a leaving node's shards are the only ones that move when it goes.
+ *
+ * <p>Use it when initialising sharding:
+ * <pre>{@code
+ * var strategy = ConsistentHashShardAllocationStrategy.create(system.settings().config());
+ * sharding.init(Entity.of(User.TYPE_KEY, ctx -> User.create(ctx.getEntityId()))
+ *     .withAllocationStrategy(strategy));
+ * }</pre>
+ * One instance per entity type (the coordinator of each type owns its strategy).
+ */
+public final class ConsistentHashShardAllocationStrategy extends ShardCoordinator.AbstractShardAllocationStrategy
+        implements ShardCoordinator.ActorSystemDependentAllocationStrategy {
+
+    private final ShardPlacement placement;
+    private final int rebalanceLimit;
+    private volatile Cluster cluster;       // null outside a cluster (tests, single node without cluster)
+
+    ConsistentHashShardAllocationStrategy(HashingSettings settings) {
+        this.placement = new ShardPlacement(settings);
+        this.rebalanceLimit = settings.shardRebalanceLimit();
+    }
+
+    /** From {@code parley.hashing} in {@code config} (which must include reference-hashing.conf). */
+    public static ConsistentHashShardAllocationStrategy create(Config config) {
+        return new ConsistentHashShardAllocationStrategy(HashingSettings.fromConfig(config));
+    }
+
+    public static ConsistentHashShardAllocationStrategy create(HashingSettings settings) {
+        return new ConsistentHashShardAllocationStrategy(settings);
+    }
+
+    /** Called by the shard coordinator before first use. */
+    @Override
+    public void start(ActorSystem system) {
+        if (system.provider() instanceof org.apache.pekko.cluster.ClusterActorRefProvider) {
+            cluster = Cluster.get(system);
+        }
+    }
+
+    /** Whether the coordinator started this strategy inside a cluster (regions are then named host:port). */
+    boolean startedInCluster() {
+        return cluster != null;
+    }
+
+    @Override
+    public Future<ActorRef> allocateShard(ActorRef requester, String shardId,
+                                          Map<ActorRef, IndexedSeq<String>> currentShardAllocations) {
+        Map<String, ActorRef> regions = eligibleRegions(currentShardAllocations.keySet());
+        if (regions.isEmpty()) {
+            return Futures.successful(requester);
+        }
+        List<String> shards = allShards(currentShardAllocations);
+        if (!shards.contains(shardId)) {
+            shards.add(shardId);
+        }
+        String owner = placement.desiredOwners(regions.keySet(), shards).get(shardId);
+        return Futures.successful(regions.get(owner));
+    }
+
+    @Override
+    public Future<Set<String>> rebalance(Map<ActorRef, IndexedSeq<String>> currentShardAllocations,
+                                         Set<String> rebalanceInProgress) {
+        Map<String, ActorRef> regions = eligibleRegions(currentShardAllocations.keySet());
+        int budget = rebalanceLimit - rebalanceInProgress.size();
+        if (regions.isEmpty() || budget <= 0) {
+            return Futures.successful(Set.of());
+        }
+        Map<String, Collection<String>> byMember = new HashMap<>();
+        currentShardAllocations.forEach((ref, shards) ->
+                byMember.computeIfAbsent(regionId(ref), k -> new ArrayList<>())
+                        .addAll(CollectionConverters.asJava(shards)));
+        List<String> moves = placement.movesNeeded(byMember, regions.keySet(), rebalanceInProgress, budget);
+        return Futures.successful(new HashSet<>(moves));
+    }
+
+    /** Regions that may receive shards, by ring id; those on leaving or downed members are left out. */
+    private Map<String, ActorRef> eligibleRegions(Set<ActorRef> regions) {
+        Set<Address> departing = departingMembers();
+        Map<String, ActorRef> out = new LinkedHashMap<>();
+        for (ActorRef ref : regions) {
+            if (!departing.contains(fullAddress(ref))) {
+                out.put(regionId(ref), ref);
+            }
+        }
+        return out;
+    }
+
+    private Set<Address> departingMembers() {
+        Cluster c = cluster;
+        if (c == null) {
+            return Set.of();
+        }
+        Set<Address> out = new HashSet<>();
+        for (Member m : c.state().getMembers()) {
+            MemberStatus s = m.status();
+            if (s == MemberStatus.leaving() || s == MemberStatus.exiting() || s == MemberStatus.down()) {
+                out.add(m.address());
+            }
+        }
+        return out;
+    }
+
+    private static List<String> allShards(Map<ActorRef, IndexedSeq<String>> allocations) {
+        List<String> all = new ArrayList<>();
+        allocations.values().forEach(s -> all.addAll(CollectionConverters.asJava(s)));
+        return all;
+    }
+
+    /**
+     * The ring id of a region: its node's {@code host:port} (the coordinator's own region has a local
+     * address, which stands for this node's cluster address). Without a cluster, which only happens in
+     * tests, regions are told apart by their actor path.
+     */
+    String regionId(ActorRef ref) {
+        Address address = fullAddress(ref);
+        return address.hasGlobalScope() ? nodeIdOf(address) : ref.path().toString();
+    }
+
+    private Address fullAddress(ActorRef ref) {
+        Address a = ref.path().address();
+        Cluster c = cluster;
+        return a.hasLocalScope() && c != null ? c.selfAddress() : a;
+    }
+
+    /** {@code host:port} for a remote-capable address; the whole address otherwise (one JVM, no remoting). */
+    public static String nodeIdOf(Address address) {
+        if (address.host().isDefined() && address.port().isDefined()) {
+            return address.host().get() + ":" + address.port().get();
+        }
+        return address.toString();
+    }
+}

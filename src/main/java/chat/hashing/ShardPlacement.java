@@ -1,0 +1,134 @@
+package chat.hashing;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Where shards belong, as a pure function of (member ids, shard ids): the ring owner of each shard,
+ * with bounded loads over shard counts. Shards are placed in (hash, id) order so every node computes
+ * the same answer from the same sets, and the answer does not depend on allocation history, which
+ * is what lets a rebalance move exactly the shards whose owner changed and then stop.
+ *
+ * <p>Not thread-safe (it caches the last ring); the shard coordinator calls it from one actor.
+ */
+public final class ShardPlacement {
+    private final HashingSettings settings;
+    private HashRing ring;          // last ring built, reused while membership is unchanged
+    private Set<String> ringMembers = Set.of();
+    // the last answer: a hand-off round asks again about the same sets once per moved shard
+    private Set<String> lastShards = Set.of();
+    private Map<String, String> lastDesired = Map.of();
+    private HashRing lastRing;
+    private String[] lastOrder = new String[0];
+    // shard ids are few and long-lived: hash each once (bounded, in case ids are not)
+    private final Map<String, Long> hashes = new HashMap<>();
+
+    public ShardPlacement(HashingSettings settings) {
+        this.settings = settings;
+    }
+
+    public HashingSettings settings() {
+        return settings;
+    }
+
+    /** Desired member for every shard; empty if there are no members. */
+    public Map<String, String> desiredOwners(Collection<String> members, Collection<String> shards) {
+        Map<String, String> out = new HashMap<>(shards.size() * 2);
+        if (members.isEmpty() || shards.isEmpty()) {
+            return out;
+        }
+        Set<String> shardSet = new HashSet<>(shards);
+        HashRing r = ringFor(members);
+        if (shardSet.equals(lastShards) && r == lastRing) {
+            return new HashMap<>(lastDesired);
+        }
+        String[] ordered = canonicalOrder(r, shardSet);
+        long[] keyHashes = new long[ordered.length];
+        for (int i = 0; i < ordered.length; i++) {
+            keyHashes[i] = hashOf(r, ordered[i]);
+        }
+        int[] owners = BoundedLoads.assign(r, keyHashes, settings.loadFactor());
+        List<String> ids = r.nodes();
+        for (int i = 0; i < ordered.length; i++) {
+            out.put(ordered[i], ids.get(owners[i]));
+        }
+        lastShards = shardSet;
+        lastRing = r;
+        lastDesired = Map.copyOf(out);
+        lastOrder = ordered;
+        return out;
+    }
+
+    /**
+     * Shards to move, given where they are now: those whose current member differs from the desired
+     * one, canonical order, at most {@code budget}. Shards on no member at all are not listed (they are
+     * allocated on their next message).
+     */
+    public List<String> movesNeeded(Map<String, ? extends Collection<String>> shardsByMember,
+                                    Collection<String> eligibleMembers, Set<String> skip, int budget) {
+        List<String> all = new ArrayList<>();
+        shardsByMember.values().forEach(all::addAll);
+        Map<String, String> desired = desiredOwners(eligibleMembers, all);
+        List<String> moves = new ArrayList<>();
+        if (desired.isEmpty() || budget <= 0) {
+            return moves;
+        }
+        Map<String, String> current = new HashMap<>(all.size() * 2);
+        shardsByMember.forEach((member, shards) -> shards.forEach(s -> current.put(s, member)));
+        for (String shard : lastOrder) {   // the canonical order desiredOwners just used
+            if (moves.size() >= budget) {
+                break;
+            }
+            if (!skip.contains(shard) && !desired.get(shard).equals(current.get(shard))) {
+                moves.add(shard);
+            }
+        }
+        return moves;
+    }
+
+    HashRing ringFor(Collection<String> members) {
+        Set<String> wanted = new TreeSet<>(members);
+        if (ring == null || !wanted.equals(ringMembers)) {
+            ring = ring == null ? HashRing.of(settings, wanted) : ring.withMembers(wanted);
+            ringMembers = wanted;
+        }
+        return ring;
+    }
+
+    private long hashOf(HashRing r, String shard) {
+        Long h = hashes.get(shard);
+        if (h == null) {
+            if (hashes.size() > 1_000_000) {
+                hashes.clear();
+            }
+            h = r.hashKey(shard);
+            hashes.put(shard, h);
+        }
+        return h;
+    }
+
+    private String[] canonicalOrder(HashRing r, Collection<String> shards) {
+        record Keyed(long hash, String id) {}
+        Keyed[] keyed = new Keyed[shards.size()];
+        int i = 0;
+        for (String s : shards) {
+            keyed[i++] = new Keyed(hashOf(r, s), s);
+        }
+        Arrays.sort(keyed, (a, b) -> {
+            int c = Long.compareUnsigned(a.hash, b.hash);
+            return c != 0 ? c : a.id.compareTo(b.id);
+        });
+        String[] out = new String[keyed.length];
+        for (int k = 0; k < keyed.length; k++) {
+            out[k] = keyed[k].id;
+        }
+        return out;
+    }
+}

@@ -1,5 +1,6 @@
 package chat.edge;
 
+import chat.hashing.HashingSettings;
 import chat.media.SigningKeys;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -84,7 +85,7 @@ public final class EdgeMain {
         System.err.println("edge: --self must be one of --peers");
         return 2;
       }
-      placement = new RendezvousPlacement(settings.peers());
+      placement = new RingPlacement(HashingSettings.fromConfig(config), settings.peers());
     }
 
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "parley-edge", config);

@@ -26,7 +26,7 @@ class EdgeTierTest {
       String a = "http://127.0.0.1:" + freePort();
       String b = "http://127.0.0.1:" + freePort();
       List<String> peers = List.of(a, b);
-      RendezvousPlacement placement = new RendezvousPlacement(peers);
+      RingPlacement placement = new RingPlacement(peers);
       EdgeHarness edgeA = new EdgeHarness(EdgeHarness.settings(origin.base, Files.createTempDirectory("edge-a"), 1 << 20,
           Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)), peers, a), placement, true);
       EdgeHarness edgeB = new EdgeHarness(EdgeHarness.settings(origin.base, Files.createTempDirectory("edge-b"), 1 << 20,

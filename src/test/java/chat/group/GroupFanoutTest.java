@@ -55,7 +55,7 @@ class GroupFanoutTest {
 
       TestProbe<Group.Reply> reply = kit.createTestProbe();
       sharding.entityRefFor(Group.TYPE_KEY, "g1").tell(new Group.Create("author", "g", List.of("reader", "ghost"), false, reply.getRef()));
-      assertInstanceOf(Group.Info.class, reply.receiveMessage());
+      assertInstanceOf(Group.Info.class, reply.receiveMessage(Duration.ofSeconds(30)));
 
       TestProbe<User.Outbound> authorSocket = kit.createTestProbe();
       TestProbe<User.Outbound> readerSocket = kit.createTestProbe();

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class RendezvousPlacementTest {
+class RingPlacementTest {
   private static final int KEYS = 20_000;
 
   @Test
@@ -18,8 +18,8 @@ class RendezvousPlacementTest {
     List<String> four = List.of("http://10.0.0.1:8090", "http://10.0.0.2:8090", "http://10.0.0.3:8090", "http://10.0.0.4:8090");
     List<String> five = new ArrayList<>(four);
     five.add("http://10.0.0.5:8090");
-    EdgePlacement before = new RendezvousPlacement(four);
-    EdgePlacement after = new RendezvousPlacement(five);
+    EdgePlacement before = new RingPlacement(four);
+    EdgePlacement after = new RingPlacement(five);
     int moved = 0;
     for (int i = 0; i < KEYS; i++) {
       String key = MediaId.newMediaId();
@@ -37,11 +37,11 @@ class RendezvousPlacementTest {
   @Test
   void keysSpreadEvenlyAndPlacementIsStable() {
     List<String> nodes = List.of("http://127.0.0.1:9001", "http://127.0.0.1:9002", "http://127.0.0.1:9003");
-    EdgePlacement placement = new RendezvousPlacement(nodes);
+    EdgePlacement placement = new RingPlacement(nodes);
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < KEYS; i++) {
       String key = MediaId.newMediaId();
-      assertEquals(placement.ownerOf(key), new RendezvousPlacement(List.copyOf(nodes)).ownerOf(key));
+      assertEquals(placement.ownerOf(key), new RingPlacement(List.copyOf(nodes)).ownerOf(key));
       counts.merge(placement.ownerOf(key), 1, Integer::sum);
     }
     for (String node : nodes) {

@@ -423,7 +423,10 @@ export class ChatState extends EventTarget {
     }
     item.msgId = ack.msgId;
     item.ts = ack.ts ?? item.ts ?? Date.now();
-    item.expiresAt = ack.expiresAt ?? item.expiresAt ?? null;
+    const conversation = this.conversations.get(item.conversation);
+    const timer = conversation?.disappearAfterSeconds || 0;
+    // PROTOCOL.md: a message sent while the timer is on expires at ts + N s; the ack may not say so.
+    item.expiresAt = ack.expiresAt ?? item.expiresAt ?? (timer > 0 ? item.ts + timer * 1000 : null);
     if (item.status === 'pending' || item.status === 'failed') item.status = 'sent';
     this.byMsgId.set(ack.msgId, item);
     for (const receipt of this.strayReceipts.get(ack.msgId) || []) this.applyReceipt(receipt);

@@ -135,8 +135,10 @@ export class ChatView {
   }
 
   autoGrow() {
-    this.input.style.height = 'auto';
-    this.input.style.height = `${Math.min(this.input.scrollHeight, 140)}px`;
+    this.input.style.height = '';
+    if (this.input.value && this.input.scrollHeight > this.input.clientHeight) {
+      this.input.style.height = `${Math.min(this.input.scrollHeight, 140)}px`;
+    }
   }
 
   // ---- actions ----------------------------------------------------------------------------

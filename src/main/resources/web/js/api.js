@@ -59,7 +59,7 @@ export function createApi({ token, onUnauthorized = () => {} }) {
     removeMember: (groupId, user) =>
       call('DELETE', `/api/v1/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(user)}`),
     setDisappearing: (conversation, seconds) =>
-      call('PUT', `/api/v1/conversations/${encodeURIComponent(conversation)}/settings`, { disappearAfterSeconds: seconds }),
+      call('PUT', `/api/v1/conversations/${encodeURIComponent(conversation).replace(/%3A/gi, ':')}/settings`, { disappearAfterSeconds: seconds }),
     setPrivacy: (lastSeen) => call('PUT', '/api/v1/me/privacy', { lastSeen }),
 
     /** Uploads raw bytes; XMLHttpRequest because fetch cannot report upload progress. */

@@ -463,7 +463,8 @@ export class ChatState extends EventTarget {
       this.fail(error.id, error.message || error.code);
       return;
     }
-    this.notice(error.message || error.code || 'The server reported an error.');
+    // Errors of live-only frames (typing, subscribe, read) change nothing the user could act on.
+    if (RETRYABLE_ERRORS.has(error.code)) this.notice('The server is busy. Your messages will go out shortly.');
   }
 
   fail(clientId, reason) {

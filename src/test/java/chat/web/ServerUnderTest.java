@@ -17,13 +17,13 @@ import java.util.concurrent.TimeUnit;
  * --data-dir) so the browser talks to the real thing over real sockets. Restarting keeps the
  * port and the data directory, as a real restart does.
  *
- * <p>{@code -Dparley.testJar=/path/parley.jar} runs a built jar instead of the test class path
- * (useful to try a server build that is not on this branch yet), and
+ * <p>{@code -Dparley.testJar=/path/parley.jar} puts a built jar's classes before the test class
+ * path (to try a server build that is not on this branch yet, still serving this branch's client), and
  * {@code -Dparley.testServerCommand="cmd args"} any other server speaking PROTOCOL.md; both get
  * {@code --port} and {@code --data-dir} appended.
  */
 final class ServerUnderTest implements AutoCloseable {
-  private static final Duration STARTUP_LIMIT = Duration.ofSeconds(90);
+  private static final Duration STARTUP_LIMIT = Duration.ofSeconds(180);
 
   private final int port;
   private final Path dataDir;
@@ -63,14 +63,12 @@ final class ServerUnderTest implements AutoCloseable {
     command.add("-Xmx512m");
     command.add("-Dparley.auth.password-iterations=1000");
     String jar = System.getProperty("parley.testJar");
-    if (jar != null && !jar.isBlank()) {
-      command.add("-jar");
-      command.add(jar);
-    } else {
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add("chat.Main");
-    }
+    String classPath = System.getProperty("java.class.path");
+    // The jar's classes come first; this branch's client (web/ in target/classes) is found after them.
+    if (jar != null && !jar.isBlank()) classPath = jar + java.io.File.pathSeparator + classPath;
+    command.add("-cp");
+    command.add(classPath);
+    command.add("chat.Main");
     command.addAll(List.of("--port", String.valueOf(port), "--data-dir", dataDir.toString()));
     launch(command);
   }
@@ -86,12 +84,14 @@ final class ServerUnderTest implements AutoCloseable {
 
   void stop() throws InterruptedException {
     if (process == null) return;
+    long began = System.nanoTime();
     process.destroy();
     if (!process.waitFor(15, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
     }
     process = null;
+    System.out.printf("server stopped in %d ms%n", (System.nanoTime() - began) / 1_000_000);
   }
 
   @Override
@@ -100,6 +100,7 @@ final class ServerUnderTest implements AutoCloseable {
   }
 
   private void awaitHealthy() throws InterruptedException {
+    long began = System.nanoTime();
     long deadline = System.nanoTime() + STARTUP_LIMIT.toNanos();
     HttpRequest health = HttpRequest.newBuilder(URI.create(baseUrl() + "/api/v1/health"))
         .timeout(Duration.ofSeconds(2)).build();
@@ -108,7 +109,10 @@ final class ServerUnderTest implements AutoCloseable {
         throw new IllegalStateException("server exited with " + process.exitValue() + " (start " + starts + "), see " + logFile);
       }
       try {
-        if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+        if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          System.out.printf("server healthy after %d ms (start %d)%n", (System.nanoTime() - began) / 1_000_000, starts);
+          return;
+        }
       } catch (IOException notYet) {
         // not listening yet
       }

@@ -28,7 +28,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 final class Browser implements AutoCloseable {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-  private static final Duration PATIENCE = Duration.ofSeconds(20);
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
 
   final String name;
   private final ChromeDriverService service;
@@ -53,7 +53,12 @@ final class Browser implements AutoCloseable {
         "--lang=en-US", "--user-data-dir=" + profileDir.toAbsolutePath(),
         "--window-size=" + width + "," + height);
     options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, Level.ALL.getName()));
-    driver = new ChromeDriver(service, options);
+    try {
+      driver = new ChromeDriver(service, options);
+    } catch (RuntimeException e) {
+      service.stop();
+      throw e;
+    }
   }
 
   void open(String url) {

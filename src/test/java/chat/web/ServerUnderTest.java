@@ -79,6 +79,9 @@ final class ServerUnderTest implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
         .start();
+    Process started = process;
+    // even when the test JVM is torn down abruptly, no server is left running
+    Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
     awaitHealthy();
   }
 
@@ -106,7 +109,7 @@ final class ServerUnderTest implements AutoCloseable {
         .timeout(Duration.ofSeconds(2)).build();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("server exited with " + process.exitValue() + " (start " + starts + "), see " + logFile);
+        throw new IllegalStateException("server exited with " + process.exitValue() + " (start " + starts + "):\n" + logTail());
       }
       try {
         if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
@@ -118,7 +121,17 @@ final class ServerUnderTest implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    throw new IllegalStateException("server not healthy after " + STARTUP_LIMIT + ", see " + logFile);
+    throw new IllegalStateException("server not healthy after " + STARTUP_LIMIT + ":\n" + logTail());
+  }
+
+  /** The end of the server's output, for failure messages (the temp dir is gone afterwards). */
+  String logTail() {
+    try {
+      List<String> lines = java.nio.file.Files.readAllLines(logFile);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(no server log: " + e + ")";
+    }
   }
 
   private static int freePort() throws IOException {

@@ -228,6 +228,7 @@ export class ChatState extends EventTarget {
       if (pending) this.dropFromOutbox(clientId);
     }
     this.byMsgId.set(item.msgId, item);
+    this.typing.get(conversation.id)?.delete(item.from); // the message they were typing is here
     if (!pending) this.insertItem(conversation, item);
     else this.resort(conversation);
     conversation.lastActivity = Math.max(conversation.lastActivity || 0, item.ts || 0);

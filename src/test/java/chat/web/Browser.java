@@ -52,6 +52,11 @@ final class Browser implements AutoCloseable {
         "--disable-features=Translate,MediaRouter,OptimizationHints", "--password-store=basic",
         "--lang=en-US", "--user-data-dir=" + profileDir.toAbsolutePath(),
         "--window-size=" + width + "," + height);
+    if (width < 500) {
+      // headless windows are at least 500 px wide: a phone's viewport needs device emulation
+      options.setExperimentalOption("mobileEmulation",
+          Map.of("deviceMetrics", Map.of("width", width, "height", height, "pixelRatio", 2.0, "touch", false)));
+    }
     options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, Level.ALL.getName()));
     try {
       driver = new ChromeDriver(service, options);

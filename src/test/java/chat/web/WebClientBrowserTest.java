@@ -58,7 +58,7 @@ class WebClientBrowserTest {
     server = new ServerUnderTest(work);
     server.start();
     alice = new Browser("alice", work.resolve("alice-profile"), 1280, 800);
-    bob = new Browser("bob", work.resolve("bob-profile"), 400, 820);
+    bob = new Browser("bob", work.resolve("bob-profile"), 390, 780);
   }
 
   @AfterAll

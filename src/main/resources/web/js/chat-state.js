@@ -11,7 +11,7 @@
 
 import { disappearLabel } from './format.js';
 
-const GAP_FILL_AFTER_MS = 1200;
+const GAP_FILL_AFTER_MS = 600;
 const RECEIVED_DEBOUNCE_MS = 150;
 const SAVE_DEBOUNCE_MS = 400;
 const TYPING_SHOWN_MS = 5000;
@@ -94,11 +94,15 @@ export class ChatState extends EventTarget {
       case 'expired':
       case 'settings': return this.acceptUpdate(frame);
       case 'ack': return this.onAck(frame);
-      case 'failed': return this.onFailed(frame);
       case 'presence': return this.onPresence(frame);
       case 'typing': return this.onTyping(frame);
       case 'error': return this.onError(frame);
-      default: return undefined; // pong and frame types added later
+      default:
+        // `failed` and update types added later still take their place in the stream: a seq
+        // left unapplied would hold back every update after it.
+        if (typeof frame.seq === 'number') return this.acceptUpdate(frame);
+        if (frame.type === 'failed') return this.onFailed(frame);
+        return undefined; // pong and live-only frame types added later
     }
   }
 
@@ -155,6 +159,7 @@ export class ChatState extends EventTarget {
       case 'group': return this.applyGroup(update);
       case 'expired': return this.applyExpired(update);
       case 'settings': return this.applySettings(update);
+      case 'failed': return this.onFailed(update);
       default: return undefined;
     }
   }
@@ -451,7 +456,15 @@ export class ChatState extends EventTarget {
   }
 
   onFailed(failure) {
-    this.fail(failure.id, failure.reason || 'not delivered');
+    const item = this.byClientId.get(failure.id) ?? this.byMsgId.get(failure.msgId);
+    if (failure.member && item?.msgId) {
+      // A group message that reached the others but not this member: say so, keep the ticks.
+      item.undelivered = [...new Set([...(item.undelivered || []), failure.member])];
+      this.scheduleSave();
+      this.changed();
+      return;
+    }
+    this.fail(failure.id ?? item?.clientId, failure.reason || 'not delivered');
   }
 
   onError(error) {

@@ -496,7 +496,7 @@ export class ChatView {
   itemSignature(conversation, entry) {
     if (entry.kind !== 'message') return JSON.stringify([entry.kind, entry.text, entry.ts && dayLabel(entry.ts)]);
     return JSON.stringify([entry.msgId, entry.status, entry.ts, entry.body, entry.upload?.progress, entry.failure,
-      entry.expiresAt, conversation.kind]);
+      entry.expiresAt, entry.undelivered, conversation.kind]);
   }
 
   renderEntry(conversation, entry) {
@@ -523,6 +523,9 @@ export class ChatView {
       h('time', { datetime: new Date(item.ts || item.createdAt).toISOString() }, clock(item.ts || item.createdAt)),
       mine ? ticks(item.status) : null);
     parts.push(meta);
+    if (item.undelivered?.length) {
+      parts.push(h('div.undelivered', `Not delivered to ${item.undelivered.join(', ')}`));
+    }
     if (item.status === 'failed') {
       parts.push(h('button.retry', { type: 'button', onclick: () => this.state.retry(item) },
         `Not sent${item.failure ? ` (${item.failure})` : ''}. Tap to retry`));

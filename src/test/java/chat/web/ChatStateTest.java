@@ -301,4 +301,23 @@ class ChatStateTest {
     assertEquals("[{\"type\":\"sync\",\"after\":0}]", result.get("sync").toString());
     assertEquals(0, result.get("lastSeq").asInt());
   }
+
+  @Test
+  void updatesOfUnknownTypesAndFailureNoticesKeepTheirPlaceInTheStream() throws IOException {
+    JsonNode result = run("""
+        const { state } = harness();
+        state.receive({ type: 'hello', userId: 'alice', lastSeq: 0 });
+        const id = state.sendText(state.directWith('bob'), 'lost');
+        state.receive({ type: 'some_future_update', seq: 1, what: 'ever' });
+        state.receive({ type: 'failed', seq: 2, id, msgId: 'x9', conversation: 'dm:alice:bob', reason: 'gave up' });
+        state.receive(msg(3, 'bob', 'after them'));
+        const item = state.byClientId.get(id);
+        return { lastSeq: state.lastSeq, texts: texts(state), status: item.status, failure: item.failure, outbox: state.outbox.length };
+        """);
+    assertEquals(3, result.get("lastSeq").asInt(), "an update the client does not know still advances the stream");
+    assertEquals("failed", result.get("status").asText());
+    assertEquals("gave up", result.get("failure").asText());
+    assertEquals(0, result.get("outbox").asInt(), "a message the server gave up on is not resent by itself");
+    assertEquals(List.of("after them", "lost"), strings(result.get("texts")), "unsent messages stay below the stream's messages");
+  }
 }

@@ -302,9 +302,10 @@ export class ChatState extends EventTarget {
     const conversation = this.conversation(update.conversation);
     const seconds = update.disappearAfterSeconds || 0;
     conversation.disappearAfterSeconds = seconds;
+    const who = !update.by ? null : update.by === this.me ? 'You' : update.by;
     const text = seconds > 0
-      ? `Disappearing messages on: new messages vanish after ${disappearLabel(seconds)}`
-      : 'Disappearing messages off';
+      ? `${who ? `${who} turned on disappearing messages` : 'Disappearing messages on'}: new messages vanish after ${disappearLabel(seconds)}`
+      : `${who ? `${who} turned off disappearing messages` : 'Disappearing messages off'}`;
     this.insertItem(conversation, this.systemItem(update, conversation, text, { disappearSeconds: seconds }));
   }
 
@@ -367,6 +368,7 @@ export class ChatState extends EventTarget {
 
   enqueue(conversationId, body) {
     const conversation = this.conversation(conversationId);
+    this.typingSentAt.delete(conversation.id); // the next keystroke starts a new "typing…"
     const clientId = newClientId();
     this.pendingItem(conversation, clientId, { body });
     this.addToOutbox(conversation, clientId, body);

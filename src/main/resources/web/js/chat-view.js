@@ -273,6 +273,7 @@ export class ChatView {
             this.render();
             throw new Error('This server does not support disappearing messages yet.');
           }
+          if (error.status === 403) throw new Error('Only group admins can change this setting.');
           throw error;
         }
       },

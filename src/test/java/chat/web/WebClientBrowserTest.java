@@ -225,6 +225,8 @@ class WebClientBrowserTest {
   @Order(5)
   void disappearingMessagesShowTheirRemainingTime() throws Exception {
     alice.openChat(DM);
+    bob.showChats();
+    bob.openChat(DM);
     alice.click("#timer-button");
     alice.click("#timer-dialog input[value=\"300\"]");
     alice.click("#timer-save");
@@ -238,7 +240,7 @@ class WebClientBrowserTest {
     }
     assumeTrue(saved, "this server has no disappearing messages yet");
     alice.find("#timer-chip");
-    bob.awaitText(".system-note", "Disappearing messages on");
+    bob.awaitText(".system-note", "vanish after 5 minutes");
     alice.send("This one vanishes in five minutes");
     WebElement bubble = bob.message("vanishes in five minutes");
     String left = bubble.findElement(org.openqa.selenium.By.cssSelector(".expiry")).getText();

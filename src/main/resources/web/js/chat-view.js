@@ -281,7 +281,10 @@ export class ChatView {
   }
 
   openMedia(item) {
-    this.media.full(item, (src) => openViewer({ item, src, video: isVideo(item.body.media) }));
+    this.media.full(item, (src) => {
+      const viewer = openViewer({ item, src, video: isVideo(item.body.media) });
+      this.media.recover(item, viewer.querySelector('.viewer-media'));
+    });
   }
 
   globalKey(event) {
@@ -547,17 +550,15 @@ export class ChatView {
       style: media.width && media.height ? { aspectRatio: `${media.width} / ${media.height}` } : {},
       onclick: () => !item.upload && this.openMedia(item),
     });
-    const image = h('img', { alt: item.body.caption || (video ? 'Video' : 'Photo'), loading: 'lazy' });
-    let shown = false;
-    this.media.thumbnail(item, (src) => {
-      image.src = src;
-      shown = true;
-    });
-    if (shown || !video) {
+    if (this.media.hasThumbnail(item)) {
+      const image = h('img', { alt: item.body.caption || (video ? 'Video' : 'Photo') });
+      this.media.recover(item, image, { thumbnail: true });
+      this.media.thumbnail(item, (src) => { image.src = src; });
       frame.append(image);
     } else {
       const still = h('video', { muted: true, preload: 'metadata', playsinline: true, tabindex: '-1' });
-      this.media.full(item, (src) => { still.src = `${src}${src.includes('#') ? '' : '#t=0.1'}`; });
+      this.media.recover(item, still);
+      this.media.full(item, (src) => { still.src = src.startsWith('blob:') ? src : `${src}#t=0.1`; });
       frame.append(still);
     }
     if (video) frame.append(h('span.play-badge', icon('play')));

@@ -193,4 +193,5 @@ export function openViewer({ item, src, video }) {
     content: h('div.viewer-body', media),
   });
   dialog.querySelector('.dialog-header button')?.focus();
+  return dialog;
 }

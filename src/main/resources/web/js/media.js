@@ -13,14 +13,32 @@ export class MediaSources {
     this.fetched = new Map(); // mediaId -> Promise<object URL>
   }
 
+  /** Whether the bubble shows a picture (else a video's first frame). */
+  hasThumbnail(item) {
+    const media = item.body?.media || {};
+    return !isVideo(media) || Boolean(media.thumbnailUrl || (media.thumbnailId && !item.localPreview));
+  }
+
   /** Calls `use(src)` now when a source is known, or later once fetched. */
   thumbnail(item, use) {
     const media = item.body?.media || {};
-    if (item.localPreview) return use(item.localPreview);
+    const video = isVideo(media);
+    if (item.localPreview && !video) return use(item.localPreview);
     if (media.thumbnailUrl) return use(media.thumbnailUrl);
-    if (media.thumbnailId) return this.viaToken(media.thumbnailId, use, () => this.full(item, use));
-    if (!isVideo(media)) return this.full(item, use);
-    return undefined; // a video without thumbnail: the view shows its first frame instead
+    if (media.thumbnailId) return this.viaToken(media.thumbnailId, use, () => !video && this.full(item, use));
+    if (!video) return this.full(item, use);
+    return undefined;
+  }
+
+  /** A signed URL can expire (or the thumbnail be missing): fetch once more with the token. */
+  recover(item, element, { thumbnail = false } = {}) {
+    element.addEventListener('error', () => {
+      if (element.dataset.recovered) return;
+      element.dataset.recovered = 'yes';
+      const media = item.body?.media || {};
+      const id = thumbnail && media.thumbnailId ? media.thumbnailId : media.mediaId;
+      if (id) this.viaToken(id, (src) => { element.src = src; });
+    });
   }
 
   full(item, use) {

@@ -560,8 +560,8 @@ export class ChatState extends EventTarget {
   }
 
   onPresence({ user, online, lastSeen }) {
-    const known = this.presence.get(user) || {};
-    this.presence.set(user, { online: Boolean(online), lastSeen: lastSeen ?? known.lastSeen ?? null });
+    // no lastSeen in the frame means the user hides it: forget the one we had
+    this.presence.set(user, { online: Boolean(online), lastSeen: lastSeen ?? null });
     if (!online) this.stopTyping(user);
     this.changed();
   }

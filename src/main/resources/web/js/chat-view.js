@@ -5,7 +5,7 @@ import { h, reconcile, replaceChildren } from './dom.js';
 import { icon } from './icons.js';
 import { clock, dayLabel, sameDay, listTime, lastSeenText, remaining, disappearLabel } from './format.js';
 import { MediaSources, ACCEPTED_TYPES, isVideo } from './media.js';
-import { openNewChat, openNewGroup, openGroupInfo, openTimer, openViewer } from './dialogs.js';
+import { openNewChat, openNewGroup, openGroupInfo, openTimer, openViewer, openProfile } from './dialogs.js';
 
 const PALETTE = ['#e17076', '#7bc862', '#e5ca77', '#65aadd', '#a695e7', '#ee7aae', '#6ec9cb', '#faa774'];
 
@@ -82,7 +82,8 @@ export class ChatView {
     this.sidebar = h('aside.sidebar', { 'aria-label': 'Chat list' },
       h('header.sidebar-header',
         avatar(me),
-        h('div.me', h('strong.me-name', this.session.displayName || me), h('span.me-id', `@${me}`)),
+        h('button.title-button.me#profile', { type: 'button', title: 'Profile and privacy', onclick: () => this.showProfile() },
+          h('strong.me-name', this.session.displayName || me), h('span.me-id', `@${me}`)),
         h('div.header-actions',
           h('button.icon-button#new-chat', { type: 'button', title: 'New chat', 'aria-label': 'New chat', onclick: () => this.newChat() }, icon('chat')),
           this.newGroupButton,
@@ -255,6 +256,20 @@ export class ChatView {
       changed: (group) => {
         if (group) this.state.rememberGroup(group);
         this.render();
+      },
+    });
+  }
+
+  showProfile() {
+    const key = `parley.v1.${this.session.userId}.lastSeenPrivacy`;
+    openProfile({
+      me: this.session.userId,
+      displayName: this.session.displayName,
+      current: localStorage.getItem(key) || 'everyone',
+      save: async (choice) => {
+        await this.api.setPrivacy(choice);
+        localStorage.setItem(key, choice); // the server has no read-back call: remember what we set
+        this.toast(choice === 'nobody' ? 'Your last seen is now hidden.' : 'Everyone can see your last seen.');
       },
     });
   }

@@ -195,3 +195,21 @@ export function openViewer({ item, src, video }) {
   dialog.querySelector('.dialog-header button')?.focus();
   return dialog;
 }
+
+export function openProfile({ me, displayName, current, save }) {
+  const choices = [['everyone', 'Everyone'], ['nobody', 'Nobody']].map(([value, label]) => h('label.radio',
+    h('input', { type: 'radio', name: 'last-seen', value, checked: value === current }),
+    h('span', label)));
+  openDialog({
+    id: 'profile-dialog',
+    title: displayName || me,
+    content: actionForm([
+      h('p.field-hint', `Signed in as @${me}`),
+      h('fieldset.radio-group', h('legend.section-title', 'Who can see my last seen'), choices),
+    ], 'Save', async () => {
+      const chosen = document.querySelector('#profile-dialog input[name=last-seen]:checked');
+      await save(chosen?.value || 'everyone');
+    }, 'profile-save'),
+  });
+  document.querySelector('#profile-dialog input[name=last-seen]:checked')?.focus();
+}

@@ -132,6 +132,24 @@ class WebClientBrowserTest {
 
   @Test
   @Order(3)
+  void hidingLastSeenHidesItFromOthers() {
+    bob.showChats();
+    bob.click("#profile");
+    bob.click("#profile-dialog input[value=\"nobody\"]");
+    bob.click("#profile-save");
+    bob.awaitText("#toasts", "last seen is now hidden");
+    bob.open("about:blank");
+    try {
+      alice.await("bob offline without last seen", d -> alice.status().isEmpty() ? true : null);
+    } finally {
+      bob.open(server.baseUrl() + "/");
+    }
+    bob.openChat(DM);
+    alice.await("bob back online", d -> alice.status().equals("online") ? true : null);
+  }
+
+  @Test
+  @Order(4)
   void aGroupWithAThirdUserIsCreatedManagedAndUsed() throws Exception {
     carol = new ProtocolClient(server.baseUrl()).registerAndLogin("carol", PASSWORD);
     alice.click("#new-group");
@@ -188,7 +206,7 @@ class WebClientBrowserTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aPictureIsSharedAndOpensFullSize() throws Exception {
     if (carol == null) carol = new ProtocolClient(server.baseUrl()).registerAndLogin("carol", PASSWORD);
     ProtocolClient.Reply probe = carol.call("POST", "/api/v1/media", new byte[] {1}); // 415 (not a PNG) when media exist
@@ -222,7 +240,7 @@ class WebClientBrowserTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void disappearingMessagesShowTheirRemainingTime() throws Exception {
     alice.openChat(DM);
     bob.showChats();
@@ -249,7 +267,7 @@ class WebClientBrowserTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void messagesSentWhileTheServerIsDownGoOutOnceAfterItRestarts() throws Exception {
     alice.showChats();
     alice.openChat(DM);
@@ -280,7 +298,7 @@ class WebClientBrowserTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void theConsoleStaysClean() {
     for (Browser browser : List.of(alice, bob)) {
       List<String> errors = new ArrayList<>();

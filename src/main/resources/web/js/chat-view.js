@@ -157,7 +157,8 @@ export class ChatView {
     }
     this.updateVisibility();
     this.render();
-    if (conversationId && focus) this.input.focus();
+    // after the current task: a closing dialog first hands focus back to its opener
+    if (conversationId && focus) setTimeout(() => this.input.focus(), 0);
   }
 
   back() {

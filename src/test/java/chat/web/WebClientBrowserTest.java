@@ -84,6 +84,7 @@ class WebClientBrowserTest {
 
     alice.click("#new-chat");
     alice.type("#new-chat-user", "bob", Keys.ENTER);
+    alice.await("a new chat is ready to type in", d -> "composer-input".equals(alice.js("return document.activeElement.id")) ? true : null);
     alice.send("Hi Bob! Are we still on for lunch tomorrow?");
     alice.awaitStatus("still on for lunch", "sent", "delivered", "read");
     alice.send("I found a new place near the river.");
@@ -107,6 +108,12 @@ class WebClientBrowserTest {
     assertEquals(1, alice.countMessages("still on for lunch"), "each message shows once");
     assertEquals(1, bob.countMessages("still on for lunch"), "each message shows once");
     assertTrue(bob.present(".day-separator"), "a day separator heads the conversation");
+
+    // keyboard only: Escape goes back to the list with the chat focused, Enter opens it again
+    bob.pressEscape();
+    bob.await("chat focused in the list", d -> DM.equals(bob.js("return document.activeElement.dataset.conversation")) ? true : null);
+    bob.driver.switchTo().activeElement().sendKeys(Keys.ENTER);
+    bob.await("composer focused", d -> "composer-input".equals(bob.js("return document.activeElement.id")) ? true : null);
   }
 
   @Test
@@ -137,7 +144,11 @@ class WebClientBrowserTest {
     bob.click("#profile");
     bob.click("#profile-dialog input[value=\"nobody\"]");
     bob.click("#profile-save");
-    bob.awaitText("#toasts", "last seen is now hidden");
+    try {
+      bob.awaitText("#toasts", "last seen is now hidden");
+    } finally {
+      if (bob.present("dialog[open]")) bob.pressEscape();
+    }
     bob.open("about:blank");
     try {
       alice.await("bob offline without last seen", d -> alice.status().isEmpty() ? true : null);

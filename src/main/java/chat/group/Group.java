@@ -119,8 +119,6 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
   private final Set<String> backingOff = new HashSet<>();
   /** Confirmed but not yet journalled progress. */
   private final Map<String, Long> unsavedProgress = new HashMap<>();
-  /** Sockets waiting for nothing more: posts are acked at once; kept to skip their copy in fan-out. */
-  private final Map<Long, ActorRef<User.Outbound>> origins = new HashMap<>();
   private long lastActivityNanos = System.nanoTime();
 
   private final Sealer sealer;
@@ -255,7 +253,6 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
     return Effect().persist(posted).thenRun(s -> {
       // durably ordered by the group: that is the sent tick
       p.origin().tell(new User.Acked(p.clientId(), posted.msgId(), conversation, posted.ts(), 0));
-      origins.put(s.position, p.origin());
       for (String member : s.members) drive(s, member);
     });
   }
@@ -280,10 +277,10 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
 
   private Delivery toDelivery(GroupState.Item item) {
     return switch (item.event()) {
-      case Posted p -> new Delivery(p.msgId(), item.position(), conversation, p.ts(), p.body(), p.sender(), null,
-          origins.get(item.position()), p.expiresAt(), null);
+      // the sender's sockets get their copy too, the sending one included: a group ack carries no seq
+      case Posted p -> new Delivery(p.msgId(), item.position(), conversation, p.ts(), p.body(), p.sender(), null, p.expiresAt(), null);
       case SettingsSet st -> new Delivery("s" + groupId + "." + item.position(), item.position(), conversation, st.ts(), null, st.by(),
-          null, null, 0, st.disappearAfterSeconds());
+          null, 0, st.disappearAfterSeconds());
       case Created c -> change(item, "created", c.creator(), null, item.membersAfter(), c.name());
       case MembersAdded a -> change(item, "member_added", a.by(), a.users(), item.membersAfter(), null);
       case MemberRemoved r -> change(item, "member_removed", r.by(), List.of(r.user()), item.membersAfter(), null);
@@ -293,7 +290,7 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
 
   private Delivery change(GroupState.Item item, String event, String by, List<String> users, List<String> members, String name) {
     GroupChange change = new GroupChange(groupId, event, by, users, members, name);
-    return new Delivery("g" + groupId + "." + item.position(), item.position(), conversation, item.ts(), null, by, change, null, 0, null);
+    return new Delivery("g" + groupId + "." + item.position(), item.position(), conversation, item.ts(), null, by, change, 0, null);
   }
 
   private Effect<Event, GroupState> fanoutOutcome(GroupState state, FanoutOutcome o) {
@@ -307,8 +304,6 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
     }
     attempts.remove(o.member());
     state.confirm(o.member(), o.confirmedUpTo());
-    long oldestPending = state.pending.isEmpty() ? Long.MAX_VALUE : state.pending.firstKey();
-    origins.keySet().removeIf(position -> position < oldestPending);
     unsavedProgress.merge(o.member(), o.confirmedUpTo(), Math::max);
     drive(state, o.member());
     return Effect().none();

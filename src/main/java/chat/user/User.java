@@ -87,11 +87,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /**
    * One update handed to a recipient. {@code senderSeq} orders the channel it comes from (the sender's
    * stream for direct messages, the group's position for groups); {@code author} wrote it; a group
-   * change carries {@code change} instead of a body; {@code origin} is the socket that sent it, which
-   * got an ack and needs no copy.
+   * change carries {@code change} and a settings change {@code disappearAfterSeconds} instead of a body.
    */
   public record Delivery(String msgId, long senderSeq, String conversation, long ts, String body, String author,
-                         GroupChange change, ActorRef<Outbound> origin, long expiresAt, Integer disappearAfterSeconds)
+                         GroupChange change, long expiresAt, Integer disappearAfterSeconds)
       implements CborSerializable {}
   /** A membership or settings change of a group, as members see it. */
   public record GroupChange(String groupId, String event, String by, List<String> users, List<String> members, String name)
@@ -260,7 +259,6 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private Effect<Event, UserState> deliver(UserState state, Deliver d) {
     long highWater = state.inboundHighWater.getOrDefault(d.from(), 0L);
     List<Event> fresh = new ArrayList<>(d.messages().size());
-    List<ActorRef<Outbound>> origins = new ArrayList<>(d.messages().size());
     long last = highWater;
     boolean group = d.from().startsWith("group:");
     for (Delivery m : d.messages()) {
@@ -270,13 +268,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       else if (m.disappearAfterSeconds() != null) fresh.add(new SettingsChanged(m.conversation(), m.disappearAfterSeconds(), m.author(), m.senderSeq()));
       else fresh.add(new MessageReceived(m.msgId(), m.author(), m.conversation(), m.ts(), m.body(), m.senderSeq(),
           group ? m.senderSeq() : 0, m.expiresAt()));
-      origins.add(m.origin());
     }
     long confirmed = Math.max(highWater, d.messages().isEmpty() ? 0 : d.messages().get(d.messages().size() - 1).senderSeq());
     if (fresh.isEmpty()) return Effect().reply(d.replyTo(), new Delivered(confirmed));
     return Effect().persist(fresh).thenRun(newState -> {
-      long seq = newState.lastSeq - fresh.size() + 1;
-      for (int i = 0; i < fresh.size(); i++) pushLive(seq++, fresh.get(i), origins.get(i));
+      pushLiveBatch(newState.lastSeq, fresh, null);
       d.replyTo().tell(new Delivered(confirmed));
       scheduleExpiry(newState);
     });
@@ -310,7 +306,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     List<Delivery> batch = new ArrayList<>(Math.min(queue.size(), settings.deliveryBatch()));
     for (Outgoing m : queue) {
       if (batch.size() == settings.deliveryBatch()) break;
-      batch.add(new Delivery(m.msgId(), m.senderSeq(), m.conversation(), m.ts(), m.body(), userId, null, null, m.expiresAt(),
+      batch.add(new Delivery(m.msgId(), m.senderSeq(), m.conversation(), m.ts(), m.body(), userId, null, m.expiresAt(),
           m.disappearAfterSeconds()));
     }
     deliveriesInFlight.add(recipient);

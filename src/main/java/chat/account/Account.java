@@ -4,6 +4,7 @@ import chat.CborSerializable;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
@@ -60,7 +61,9 @@ public final class Account extends EventSourcedBehavior<Account.Command, Account
   private long lastCommandAt = System.nanoTime();
 
   private Account(EntityContext<Command> entity, ActorRef<Command> self, Duration passivateAfter) {
-    super(PersistenceId.of("Account", entity.getEntityId()));
+    // a failed journal write restarts the entity from its journal (with backoff) instead of stopping it
+    super(PersistenceId.of("Account", entity.getEntityId()), SupervisorStrategy.restartWithBackoff(
+        java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10), 0.2));
     this.userId = entity.getEntityId();
     this.entity = entity;
     this.self = self;

@@ -69,6 +69,9 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private final Set<String> subscriptions = new HashSet<>();
 
   private boolean helloSent;
+  /** Sends handed to an entity and not yet acked or rejected; bounded by max-unacked-sends. */
+  private int sendsInFlight;
+  private ActorRef<StreamAck> parkedRead;
   private ActorRef<StreamAck> pendingStart;
   /** Highest seq this socket has been sent (or, before any sync, the stream's seq at connect). */
   private long lastSentSeq;
@@ -110,9 +113,9 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       case Inbound in -> onFrame(in.frame(), in.ackTo());
       case SendChecked c -> {
         if (c.code() != null) error(c.send().id(), c.code(), c.message());
-        else if (c.groupId() != null) groupRef(c.groupId()).tell(new Group.Post(userId, c.send().id(), c.send().body(), asUserListener));
-        else user.tell(new User.Send(c.send().id(), c.peer(), c.send().body(), asUserListener));
-        c.ackTo().tell(StreamAck.INSTANCE);
+        else if (c.groupId() != null) dispatchToGroup(c.groupId(), c.send());
+        else dispatchToUser(c.peer(), c.send());
+        readNext(c.ackTo());
       }
       case FromUser f -> onUser(f.out());
       case FromPresence f -> onPresence(f.live());
@@ -148,7 +151,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     reportActivity();
     if (!(frame instanceof ClientFrame.Invalid) && !gateway.limiter.tryAcquire(userId)) {
       error(frame instanceof ClientFrame.Send s ? s.id() : null, "rate_limited", "too many frames; slow down");
-      ackTo.tell(StreamAck.INSTANCE);
+      readNext(ackTo);
       return;
     }
     switch (frame) {
@@ -182,7 +185,36 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       case ClientFrame.Ping p -> emit(Frames.PONG, true);
       case ClientFrame.Invalid i -> error(i.id(), i.code(), i.message());
     }
-    ackTo.tell(StreamAck.INSTANCE);
+    readNext(ackTo);
+  }
+
+  /**
+   * Lets the socket deliver its next frame, unless this socket already has the maximum of sends waiting
+   * for their ack: then reading pauses until one is acked. Overload so becomes TCP back-pressure on the
+   * client instead of unbounded mailboxes, and every entity's queue stays short enough to answer in time.
+   */
+  private void readNext(ActorRef<StreamAck> ackTo) {
+    if (sendsInFlight >= gateway.settings.maxUnackedSends()) parkedRead = ackTo;
+    else ackTo.tell(StreamAck.INSTANCE);
+  }
+
+  private void sendSettled() {
+    sendsInFlight = Math.max(0, sendsInFlight - 1);
+    if (parkedRead != null && sendsInFlight < gateway.settings.maxUnackedSends()) {
+      ActorRef<StreamAck> next = parkedRead;
+      parkedRead = null;
+      next.tell(StreamAck.INSTANCE);
+    }
+  }
+
+  private void dispatchToUser(String peer, ClientFrame.Send s) {
+    sendsInFlight++;
+    user.tell(new User.Send(s.id(), peer, s.body(), asUserListener));
+  }
+
+  private void dispatchToGroup(String groupId, ClientFrame.Send s) {
+    sendsInFlight++;
+    groupRef(groupId).tell(new Group.Post(userId, s.id(), s.body(), asUserListener));
   }
 
   /**
@@ -196,7 +228,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     String groupId = groupOf(s.to());
     if (groupId != null) {
       if (s.mediaId() == null) {
-        groupRef(groupId).tell(new Group.Post(userId, s.id(), s.body(), asUserListener));
+        dispatchToGroup(groupId, s);
         return false;
       }
       CompletionStage<String[]> verdict = groupRef(groupId).<Group.Reply>ask(r -> new Group.Get(userId, r), CHECK_TIMEOUT)
@@ -214,7 +246,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       return false;
     }
     if (s.mediaId() == null && Boolean.TRUE.equals(gateway.directory.cached(peer))) {
-      user.tell(new User.Send(s.id(), peer, s.body(), asUserListener));
+      dispatchToUser(peer, s);
       return false;
     }
     CompletionStage<String[]> verdict = gateway.directory.exists(peer).thenCompose(exists -> {
@@ -281,8 +313,14 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
         if (replaying) hold(u);
         else if (u.seq() > lastSentSeq) sendUpdate(u);
       }
-      case User.Acked a -> emit(Frames.ack(a), true);
-      case User.Rejected r -> error(r.clientId(), r.code(), r.message());
+      case User.Acked a -> {
+        emit(Frames.ack(a), true);
+        sendSettled();
+      }
+      case User.Rejected r -> {
+        error(r.clientId(), r.code(), r.message());
+        sendSettled();
+      }
     }
   }
 

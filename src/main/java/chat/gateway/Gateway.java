@@ -16,14 +16,16 @@ import org.apache.pekko.persistence.query.PersistenceQuery;
 
 /** What every socket of this node shares: collaborators, limits and counters. */
 public final class Gateway {
-  public record Settings(int maxFrameBytes, int outboundBuffer, int syncPageSize, int maxTextLength, Duration activityInterval) {
+  public record Settings(int maxFrameBytes, int outboundBuffer, int syncPageSize, int maxTextLength, Duration activityInterval,
+                         int maxUnackedSends) {
     public static Settings from(Config parley) {
       return new Settings(
           parley.getInt("ws.max-frame-bytes"),
           parley.getInt("ws.outbound-buffer"),
           parley.getInt("ws.sync-page-size"),
           parley.getInt("chat.max-text-length"),
-          parley.getDuration("presence.activity-interval"));
+          parley.getDuration("presence.activity-interval"),
+          parley.getInt("ws.max-unacked-sends"));
     }
   }
 

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -125,7 +126,9 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
 
   private Group(EntityContext<Command> entity, ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings,
                 Sealer sealer) {
-    super(PersistenceId.of("Group", entity.getEntityId()));
+    // a failed journal write restarts the entity from its journal (with backoff) instead of stopping it
+    super(PersistenceId.of("Group", entity.getEntityId()), SupervisorStrategy.restartWithBackoff(
+        java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10), 0.2));
     this.groupId = entity.getEntityId();
     this.conversation = "group:" + groupId;
     this.entity = entity;

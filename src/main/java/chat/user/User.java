@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -168,7 +169,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private User(EntityContext<Command> entity, ActorContext<Command> ctx, TimerScheduler<Command> timers, ChatSettings settings,
                Sealer sealer) {
-    super(PersistenceId.of("User", entity.getEntityId()));
+    // a failed journal write restarts the entity from its journal (with backoff) instead of stopping it
+    super(PersistenceId.of("User", entity.getEntityId()), SupervisorStrategy.restartWithBackoff(
+        java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10), 0.2));
     this.userId = entity.getEntityId();
     this.entity = entity;
     this.ctx = ctx;

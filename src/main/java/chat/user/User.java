@@ -120,8 +120,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       @JsonSubTypes.Type(value = SettingsChanged.class, name = "settings"),
       @JsonSubTypes.Type(value = Expired.class, name = "expired")})
   public sealed interface Event extends CborSerializable {}
-  /** A message this user sent (shown to the user's other devices). */
-  /** {@code expiresAt} 0 = permanent; otherwise {@code body} is sealed (see chat.ephemeral.Sealer). */
+  /**
+   * A message this user sent (shown to the user's other devices). {@code expiresAt} 0 = permanent;
+   * otherwise {@code body} is sealed (see chat.ephemeral.Sealer).
+   */
   public record MessageSent(String msgId, String clientId, String peer, String conversation, long ts, String body, long expiresAt) implements Event {}
   /** A message to this user; {@code senderSeq} is its seq in the sender's stream. */
   public record MessageReceived(String msgId, String from, String conversation, long ts, String body, long senderSeq, long groupSeq,

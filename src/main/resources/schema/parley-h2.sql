@@ -7,10 +7,10 @@ CREATE TABLE IF NOT EXISTS PUBLIC."event_journal" (
     "writer" VARCHAR NOT NULL,
     "write_timestamp" BIGINT NOT NULL,
     "adapter_manifest" VARCHAR NOT NULL,
-    "event_payload" BLOB NOT NULL,
+    "event_payload" VARBINARY(1000000000) NOT NULL,
     "event_ser_id" INTEGER NOT NULL,
     "event_ser_manifest" VARCHAR NOT NULL,
-    "meta_payload" BLOB,
+    "meta_payload" VARBINARY(1000000000),
     "meta_ser_id" INTEGER,
     "meta_ser_manifest" VARCHAR,
     PRIMARY KEY("persistence_id","sequence_number")
@@ -28,10 +28,10 @@ CREATE TABLE IF NOT EXISTS PUBLIC."snapshot" (
     "created" BIGINT NOT NULL,
     "snapshot_ser_id" INTEGER NOT NULL,
     "snapshot_ser_manifest" VARCHAR NOT NULL,
-    "snapshot_payload" BLOB NOT NULL,
+    "snapshot_payload" VARBINARY(1000000000) NOT NULL,
     "meta_ser_id" INTEGER,
     "meta_ser_manifest" VARCHAR,
-    "meta_payload" BLOB,
+    "meta_payload" VARBINARY(1000000000),
     PRIMARY KEY("persistence_id","sequence_number")
 );
 CREATE SEQUENCE IF NOT EXISTS PUBLIC."global_offset_seq";
@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS PUBLIC."durable_state" (
     "global_offset" BIGINT DEFAULT NEXT VALUE FOR PUBLIC."global_offset_seq",
     "persistence_id" VARCHAR(255) NOT NULL,
     "revision" BIGINT NOT NULL,
-    "state_payload" BLOB NOT NULL,
+    "state_payload" VARBINARY(1000000000) NOT NULL,
     "state_serial_id" INTEGER NOT NULL,
     "state_serial_manifest" VARCHAR,
     "tag" VARCHAR,

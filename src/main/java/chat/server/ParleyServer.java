@@ -4,6 +4,9 @@ import chat.account.Account;
 import chat.account.Directory;
 import chat.account.PasswordHasher;
 import chat.auth.TokenService;
+import chat.cluster.AdminRoutes;
+import chat.cluster.LeaveGate;
+import chat.cluster.LiveSockets;
 import chat.ephemeral.ConversationSettings;
 import chat.ephemeral.Sealer;
 import chat.gateway.ApiRoutes;
@@ -127,7 +130,9 @@ public final class ParleyServer {
       List<Route> extra = List.of(
           media.routes(),
           new Groups(tokens, sharding, directory).routes(),
-          new ConversationSettings(tokens, sharding, directory, parley.getDuration("ephemeral.max-timer")).routes());
+          new ConversationSettings(tokens, sharding, directory, parley.getDuration("ephemeral.max-timer")).routes(),
+          new AdminRoutes(system, List.of(User.TYPE_KEY, Account.TYPE_KEY, Presence.TYPE_KEY, Group.TYPE_KEY),
+              parley.getString("admin.token"), parley.getDuration("admin.stats-timeout")).routes());
       ScheduledExecutorService shredder = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "parley-shredder");
         t.setDaemon(true);
@@ -135,7 +140,8 @@ public final class ParleyServer {
       });
       long shredEvery = parley.getDuration("ephemeral.shred-interval").toMillis();
       shredder.scheduleWithFixedDelay(() -> sealer.shredExpired(System.currentTimeMillis()), shredEvery, shredEvery, TimeUnit.MILLISECONDS);
-      Route routes = new ApiRoutes(gateway, tokens, hasher, hashing, health::get, extra).routes();
+      LiveSockets sockets = LiveSockets.of(system);
+      Route routes = new LeaveGate(sockets).guard(new ApiRoutes(gateway, tokens, hasher, hashing, health::get, extra).routes());
 
       ServerBinding binding = Http.get(system)
           .newServerAt(parley.getString("http.host"), parley.getInt("http.port"))
@@ -145,6 +151,9 @@ public final class ParleyServer {
       CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
       shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "parley-health-leaving", () -> {
         health.set("leaving");
+        // Before this node's shards move: clients reconnect to another node and sync from the journal.
+        int closed = sockets.closeAllForLeave();
+        log.info("leaving: health 503, asked {} sockets to reconnect elsewhere", closed);
         return CompletableFuture.completedFuture(Done.getInstance());
       });
       shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "parley-http-unbind",

@@ -210,7 +210,8 @@ public final class ParleyServer {
 
   /** An empty {@code parley.db.url} means the embedded H2 file in the data dir. */
   private static Config withDatabaseDefaults(Config config, Path dataDir) {
-    if (!config.getString("parley.db.url").isEmpty()) return config;
+    // a --config file may set the URL through a substitution (conf/cluster.conf: ${?PARLEY_DB_URL})
+    if (!config.resolve().getString("parley.db.url").isEmpty()) return config;
     String url = "jdbc:h2:file:" + dataDir.resolve("parley") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
     return config.withValue("parley.db.url", ConfigValueFactory.fromAnyRef(url))
         .withValue("parley.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));

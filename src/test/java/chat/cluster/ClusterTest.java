@@ -92,7 +92,7 @@ class ClusterTest {
     for (int i = 0; i < 40; i++) token("filler" + i);
     token("bob1");
     Map<String, String> before = shardMap(TestCluster.admin(cluster.live().get(0), "shards"));
-    try (FlowingSender sender = new FlowingSender(token("alice1"), "user:bob1", "scale", cluster::live)) {
+    try (FlowingSender sender = new FlowingSender(token("alice1"), "user:bob1", "scale", cluster::livePorts)) {
       sender.awaitMore(10, Duration.ofSeconds(30));
       TestCluster.Node added = cluster.add();
       cluster.awaitMembersUp(Duration.ofSeconds(60));
@@ -122,7 +122,7 @@ class ClusterTest {
   @Order(4)
   void killedNodeIsDownedAndItsShardsRecover() throws Exception {
     token("bob2");
-    try (FlowingSender sender = new FlowingSender(token("alice2"), "user:bob2", "kill", cluster::live)) {
+    try (FlowingSender sender = new FlowingSender(token("alice2"), "user:bob2", "kill", cluster::livePorts)) {
       sender.awaitMore(20, Duration.ofSeconds(30));
       // The victim hosts bob2's stream, so recovery from the journal is on the path of every ack.
       String bobShard = Integer.toString(Math.abs("bob2".hashCode() % 256));
@@ -148,7 +148,7 @@ class ClusterTest {
   void gracefulLeaveTellsClientsAndLosesNothing() throws Exception {
     List<TestCluster.Node> live = cluster.live();
     TestCluster.Node leaving = live.get(live.size() - 1);
-    try (FlowingSender sender = new FlowingSender(token("alice3"), "user:bob3", "leave", cluster::live);
+    try (FlowingSender sender = new FlowingSender(token("alice3"), "user:bob3", "leave", cluster::livePorts);
          WsClient watcher = WsClient.connect(leaving.httpPort, token("bob3"))) {
       watcher.awaitType("hello");
       sender.awaitMore(20, Duration.ofSeconds(30));
@@ -177,24 +177,9 @@ class ClusterTest {
 
   /** The recipient's stream (read through a live node) holds exactly the acked messages, in order, once each. */
   private void assertStream(String recipient, String sender) {
-    List<String> acked = expected.get(recipient);
     List<TestCluster.Node> live = cluster.live();
-    try (WsClient r = WsClient.connect(live.get(live.size() - 1).httpPort, token(recipient))) {
-      long lastSeq = r.awaitType("hello").get("lastSeq").asLong();
-      r.sendJson("type", "sync", "after", 0);
-      List<String> got = new ArrayList<>();
-      long seq = 0;
-      while (seq < lastSeq) {
-        JsonNode f = r.await(x -> x.has("seq"), Duration.ofSeconds(30));
-        assertEquals(seq + 1, f.get("seq").asLong(), "gapless stream");
-        seq = f.get("seq").asLong();
-        if ("message".equals(f.path("type").asText()) && sender.equals(f.path("from").asText())) got.add(f.get("msgId").asText());
-      }
-      assertEquals(acked, got, recipient + "'s stream holds every acked message of " + sender + " exactly once, in order");
-    }
-    try (WsClient s = WsClient.connect(live.get(0).httpPort, token(sender))) {
-      assertEquals(acked.size(), s.awaitType("hello").get("lastSeq").asLong(), sender + "'s own stream kept every sent message");
-    }
+    Streams.assertDelivered(live.get(live.size() - 1).httpPort, token(recipient), sender, expected.get(recipient));
+    Streams.assertSent(live.get(0).httpPort, token(sender), expected.get(recipient).size());
   }
 
   private static Map<String, String> shardMap(JsonNode shards) {

@@ -18,7 +18,7 @@ final class FlowingSender implements AutoCloseable {
   private final String token;
   private final String to;
   private final String prefix;
-  private final Supplier<List<TestCluster.Node>> live;
+  private final Supplier<List<Integer>> ports;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicBoolean aborted = new AtomicBoolean();
   private final List<String> ackedMsgIds = new CopyOnWriteArrayList<>();
@@ -29,11 +29,12 @@ final class FlowingSender implements AutoCloseable {
   private WsClient socket;
   private int nextNode;
 
-  FlowingSender(String token, String to, String prefix, Supplier<List<TestCluster.Node>> live) {
+  /** ports: the HTTP ports to (re)connect to, in turn (live nodes, or one load balancer). */
+  FlowingSender(String token, String to, String prefix, Supplier<List<Integer>> ports) {
     this.token = token;
     this.to = to;
     this.prefix = prefix;
-    this.live = live;
+    this.ports = ports;
     this.thread = new Thread(this::run, "flowing-sender-" + prefix);
     thread.start();
   }
@@ -68,9 +69,8 @@ final class FlowingSender implements AutoCloseable {
   }
 
   private void connect() {
-    List<TestCluster.Node> nodes = live.get();
-    TestCluster.Node node = nodes.get(Math.floorMod(nextNode++, nodes.size()));
-    socket = WsClient.connect(node.httpPort, token);
+    List<Integer> candidates = ports.get();
+    socket = WsClient.connect(candidates.get(Math.floorMod(nextNode++, candidates.size())), token);
     socket.awaitType("hello");
     reconnects++;
   }

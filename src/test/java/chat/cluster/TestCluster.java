@@ -171,6 +171,10 @@ final class TestCluster implements AutoCloseable {
     return nodes.stream().filter(Node::alive).toList();
   }
 
+  List<Integer> livePorts() {
+    return live().stream().map(n -> n.httpPort).toList();
+  }
+
   Node nodeAt(String address) {
     return nodes.stream().filter(n -> n.address().equals(address)).findFirst().orElseThrow();
   }

@@ -1,6 +1,7 @@
 package chat.gateway;
 
 import chat.CborSerializable;
+import chat.cluster.LiveSockets;
 import chat.group.Group;
 import chat.group.Groups;
 import chat.presence.Presence;
@@ -50,6 +51,8 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private record SendChecked(ClientFrame.Send send, String peer, String groupId, String code, String message, ActorRef<StreamAck> ackTo)
       implements Msg {}
   private record Reregister() implements Msg {}
+  /** This node is leaving the cluster: the client should reconnect (to another node) and sync. */
+  public record NodeLeaving() implements Msg {}
 
   public enum StreamAck { INSTANCE }
 
@@ -96,6 +99,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     // Entities can move or restart (rebalance, crash); registering again is idempotent and cheap.
     timers.startTimerWithFixedDelay(new Reregister(), Duration.ofSeconds(30));
     gateway.openSockets.incrementAndGet();
+    LiveSockets.of(gateway.system).register(ctx.getSelf(), new NodeLeaving());
   }
 
   @Override
@@ -132,12 +136,22 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       case StreamEnded e -> {
         return stop();
       }
+      case NodeLeaving l -> {
+        // the frames already queued go out first, then the socket closes; the client resyncs elsewhere
+        closed = true;
+        try {
+          out.complete();
+        } catch (IllegalStateException alreadyClosed) {
+          // the client went away first
+        }
+      }
     }
     return closed ? stop() : this;
   }
 
   private Behavior<Msg> stop() {
     gateway.openSockets.decrementAndGet();
+    LiveSockets.of(gateway.system).unregister(getContext().getSelf());
     user.tell(new User.Disconnect(asUserListener));
     presenceOf(userId).tell(new Presence.Offline(asPresenceListener));
     for (String u : subscriptions) presenceOf(u).tell(new Presence.Unsubscribe(asPresenceListener));

@@ -4,6 +4,9 @@ import chat.account.Account;
 import chat.account.Directory;
 import chat.account.PasswordHasher;
 import chat.auth.TokenService;
+import chat.cluster.AdminRoutes;
+import chat.cluster.LeaveGate;
+import chat.cluster.LiveSockets;
 import chat.ephemeral.ConversationSettings;
 import chat.ephemeral.Sealer;
 import chat.gateway.ApiRoutes;
@@ -135,7 +138,9 @@ public final class ParleyServer {
       List<Route> extra = List.of(
           media.routes(),
           new Groups(tokens, sharding, directory).routes(),
-          new ConversationSettings(tokens, sharding, directory, parley.getDuration("ephemeral.max-timer")).routes());
+          new ConversationSettings(tokens, sharding, directory, parley.getDuration("ephemeral.max-timer")).routes(),
+          new AdminRoutes(system, List.of(User.TYPE_KEY, Account.TYPE_KEY, Presence.TYPE_KEY, Group.TYPE_KEY),
+              parley.getString("admin.token"), parley.getDuration("admin.stats-timeout")).routes());
       ScheduledExecutorService shredder = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "parley-shredder");
         t.setDaemon(true);
@@ -143,7 +148,8 @@ public final class ParleyServer {
       });
       long shredEvery = parley.getDuration("ephemeral.shred-interval").toMillis();
       shredder.scheduleWithFixedDelay(() -> sealer.shredExpired(System.currentTimeMillis()), shredEvery, shredEvery, TimeUnit.MILLISECONDS);
-      Route routes = new ApiRoutes(gateway, tokens, hasher, hashing, health::get, extra).routes();
+      LiveSockets sockets = LiveSockets.of(system);
+      Route routes = new LeaveGate(sockets).guard(new ApiRoutes(gateway, tokens, hasher, hashing, health::get, extra).routes());
 
       ServerBinding binding = Http.get(system)
           .newServerAt(parley.getString("http.host"), parley.getInt("http.port"))
@@ -153,6 +159,9 @@ public final class ParleyServer {
       CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
       shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "parley-health-leaving", () -> {
         health.set("leaving");
+        // Before this node's shards move: clients reconnect to another node and sync from the journal.
+        int closed = sockets.closeAllForLeave();
+        log.info("leaving: health 503, asked {} sockets to reconnect elsewhere", closed);
         return CompletableFuture.completedFuture(Done.getInstance());
       });
       shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "parley-http-unbind",
@@ -209,7 +218,8 @@ public final class ParleyServer {
 
   /** An empty {@code parley.db.url} means the embedded H2 file in the data dir. */
   private static Config withDatabaseDefaults(Config config, Path dataDir) {
-    if (!config.getString("parley.db.url").isEmpty()) return config;
+    // a --config file may set the URL through a substitution (conf/cluster.conf: ${?PARLEY_DB_URL})
+    if (!config.resolve().getString("parley.db.url").isEmpty()) return config;
     String url = "jdbc:h2:file:" + dataDir.resolve("parley") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
     return config.withValue("parley.db.url", ConfigValueFactory.fromAnyRef(url))
         .withValue("parley.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** A Parley node in its own JVM (from this test class path), so tests can SIGKILL it. */
 public final class ServerProcess implements AutoCloseable {
@@ -22,11 +23,30 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   public static ServerProcess start(Path dataDir, int port) throws IOException, InterruptedException {
+    return start(dataDir, port, Map.of(), List.of());
+  }
+
+  /**
+   * A node with extra settings (passed as -D, so they beat any config file) and extra command-line
+   * arguments (for example {@code --config conf/cluster.conf}).
+   */
+  public static ServerProcess start(Path dataDir, int port, Map<String, String> settings, List<String> args)
+      throws IOException, InterruptedException {
+    return start(dataDir, port, List.of(), settings, args);
+  }
+
+  /** As above, with extra JVM options (for example to start faster when many nodes share few cores). */
+  public static ServerProcess start(Path dataDir, int port, List<String> jvmOptions, Map<String, String> settings, List<String> args)
+      throws IOException, InterruptedException {
     int chosen = port > 0 ? port : freePort();
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path")));
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
     TestServer.baseSettings().forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+    settings.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.addAll(List.of("chat.Main", "--port", Integer.toString(chosen), "--data-dir", dataDir.toString()));
+    cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dataDir.resolve("server-" + System.nanoTime() + ".log").toFile()).start();
     ServerProcess server = new ServerProcess(p, chosen);
@@ -56,6 +76,16 @@ public final class ServerProcess implements AutoCloseable {
     throw new IllegalStateException("server not healthy within " + timeout);
   }
 
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** SIGTERM: the node runs Coordinated Shutdown (a graceful leave in a cluster); waits for the exit. */
+  public boolean terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   /** SIGKILL: the JVM gets no chance to flush or shut down. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();
@@ -70,7 +100,7 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }

@@ -35,7 +35,7 @@ class CrashTest {
       }
       first.kill(); // SIGKILL, no shutdown hooks, right after the last ack
     }
-    try (ServerProcess second = ServerProcess.start(dir, port)) {
+    try (ServerProcess second = ServerProcess.start(dir, 0)) { // a fresh port: the old one may be taken meanwhile
       try (WsClient b = WsClient.connect(second.port(), bob)) {
         assertEquals(60, b.awaitType("hello").get("lastSeq").asLong());
         b.sendJson("type", "sync", "after", 0);

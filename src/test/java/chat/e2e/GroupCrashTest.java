@@ -73,8 +73,8 @@ class GroupCrashTest {
       for (JsonNode ack : o.awaitTypes("ack", 10, Duration.ofSeconds(30))) acked.add(ack.get("msgId").asText());
       first.kill(); // 10 x 200 deliveries were under way
     }
-    try (ServerProcess second = ServerProcess.start(dir, port)) {
-      Rest rest = new Rest(port);
+    try (ServerProcess second = ServerProcess.start(dir, 0)) { // a fresh port: the old one may be taken meanwhile
+      Rest rest = new Rest(second.port());
       List<String> everyone = new ArrayList<>(members);
       everyone.add("crashowner");
       long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();

@@ -3,6 +3,7 @@ package chat.group;
 import chat.CborSerializable;
 import chat.delivery.Retries;
 import chat.ephemeral.Sealer;
+import chat.media.MediaRetention;
 import chat.presence.Presence;
 import chat.user.User;
 import chat.user.User.Delivery;
@@ -100,10 +101,10 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
 
   // ---------------------------------------------------------------- construction
 
-  public static Behavior<Command> create(EntityContext<Command> entity, Settings settings, Sealer sealer) {
+  public static Behavior<Command> create(EntityContext<Command> entity, Settings settings, Sealer sealer, MediaRetention media) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new Tick(), settings.progressInterval());
-      return new Group(entity, ctx, timers, settings, sealer);
+      return new Group(entity, ctx, timers, settings, sealer, media);
     }));
   }
 
@@ -123,9 +124,10 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
   private long lastActivityNanos = System.nanoTime();
 
   private final Sealer sealer;
+  private final MediaRetention media;
 
   private Group(EntityContext<Command> entity, ActorContext<Command> ctx, TimerScheduler<Command> timers, Settings settings,
-                Sealer sealer) {
+                Sealer sealer, MediaRetention media) {
     // a failed journal write restarts the entity from its journal (with backoff) instead of stopping it
     super(PersistenceId.of("Group", entity.getEntityId()), SupervisorStrategy.restartWithBackoff(
         java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10), 0.2));
@@ -137,6 +139,7 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
     this.settings = settings;
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.sealer = sealer;
+    this.media = media;
   }
 
   @Override
@@ -251,6 +254,8 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
     String msgId = Retries.newMessageId();
     long ts = System.currentTimeMillis();
     long expiresAt = state.disappearAfterSeconds > 0 ? ts + state.disappearAfterSeconds * 1000L : 0L;
+    String sharedMedia = MediaRetention.mediaIdOf(p.body());
+    if (sharedMedia != null) media.retain(sharedMedia, expiresAt);
     String body = expiresAt > 0 ? sealer.seal(msgId, expiresAt, p.body()) : p.body();
     Posted posted = new Posted(msgId, p.sender(), p.clientId(), ts, body, expiresAt);
     return Effect().persist(posted).thenRun(s -> {

@@ -20,6 +20,9 @@ public interface BlobStore {
 
   boolean contains(String sha256);
 
+  /** Removes the content (no-op when absent). */
+  void delete(String sha256) throws IOException;
+
   /** Streams {@code length} bytes starting at {@code offset}; nothing is read until the source runs. */
   Source<ByteString, NotUsed> read(String sha256, long offset, long length);
 }

@@ -44,6 +44,11 @@ public final class LocalBlobStore implements BlobStore {
   }
 
   @Override
+  public void delete(String sha256) throws IOException {
+    Files.deleteIfExists(pathOf(sha256));
+  }
+
+  @Override
   public boolean contains(String sha256) {
     return Files.isRegularFile(pathOf(sha256));
   }

@@ -34,6 +34,10 @@ final class MediaRepository {
             thumbnail_size BIGINT,
             created_at BIGINT NOT NULL)""");
       s.execute("""
+          CREATE TABLE IF NOT EXISTS parley_media_expiry (
+            media_id VARCHAR(40) PRIMARY KEY,
+            delete_after BIGINT NOT NULL)""");
+      s.execute("""
           CREATE TABLE IF NOT EXISTS parley_media_grant (
             media_id VARCHAR(40) NOT NULL,
             user_id VARCHAR(128) NOT NULL,
@@ -103,6 +107,76 @@ final class MediaRepository {
         return rs.next();
       }
     }
+  }
+
+  /**
+   * Records that a message expiring at {@code expiresAt} (0 = permanent) references the media:
+   * {@code delete_after} becomes -1 (never) once any permanent message does, else the latest expiry.
+   */
+  synchronized void retain(String mediaId, long expiresAt) throws SQLException {
+    try (Connection c = db.getConnection()) {
+      Long current = null;
+      try (PreparedStatement q = c.prepareStatement("SELECT delete_after FROM parley_media_expiry WHERE media_id = ?")) {
+        q.setString(1, mediaId);
+        try (ResultSet rs = q.executeQuery()) {
+          if (rs.next()) current = rs.getLong(1);
+        }
+      }
+      long wanted = expiresAt <= 0 ? -1 : expiresAt;
+      if (current == null) {
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO parley_media_expiry (media_id, delete_after) VALUES (?, ?)")) {
+          ins.setString(1, mediaId);
+          ins.setLong(2, wanted);
+          ins.executeUpdate();
+        }
+      } else if (current != -1 && (wanted == -1 || wanted > current)) {
+        try (PreparedStatement up = c.prepareStatement("UPDATE parley_media_expiry SET delete_after = ? WHERE media_id = ?")) {
+          up.setLong(1, wanted);
+          up.setString(2, mediaId);
+          up.executeUpdate();
+        }
+      }
+    }
+  }
+
+  /** Media whose every referencing message has expired by {@code now}. */
+  java.util.List<String> dueForDeletion(long now) throws SQLException {
+    try (Connection c = db.getConnection();
+         PreparedStatement q = c.prepareStatement("SELECT media_id FROM parley_media_expiry WHERE delete_after > 0 AND delete_after <= ?")) {
+      q.setLong(1, now);
+      java.util.List<String> out = new java.util.ArrayList<>();
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) out.add(rs.getString(1));
+      }
+      return out;
+    }
+  }
+
+  /** Removes the media's rows; returns the blobs (content and thumbnail) no other media still uses. */
+  java.util.List<String> delete(String mediaId) throws SQLException {
+    java.util.List<String> unused = new java.util.ArrayList<>();
+    Optional<MediaRecord> record = find(mediaId);
+    try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+      for (String table : java.util.List.of("parley_media_grant", "parley_media_expiry", "parley_media")) {
+        try (PreparedStatement d = c.prepareStatement("DELETE FROM " + table + " WHERE media_id = ?")) {
+          d.setString(1, mediaId);
+          d.executeUpdate();
+        }
+      }
+      if (record.isPresent()) {
+        for (String sha : java.util.Arrays.asList(record.get().sha256(), record.get().thumbnailSha256())) {
+          if (sha == null) continue;
+          try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM parley_media WHERE sha256 = ? OR thumbnail_sha256 = ?")) {
+            q.setString(1, sha);
+            q.setString(2, sha);
+            try (ResultSet rs = q.executeQuery()) {
+              if (!rs.next()) unused.add(sha);
+            }
+          }
+        }
+      }
+    }
+    return unused;
   }
 
   /** Idempotent: existing grants stay, concurrent identical grants are not errors. */

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * The origin side of media sharing: upload (streamed to a content-addressed blob store, type sniffed, hashed and
  * size-limited on the way), metadata and thumbnails, read grants, and downloads by bearer token or signed URL.
  */
-public final class MediaService {
+public final class MediaService implements MediaRetention {
   private static final Logger log = LoggerFactory.getLogger(MediaService.class);
 
   public enum ShareResult { OK, NOT_FOUND, FORBIDDEN }
@@ -116,6 +116,32 @@ public final class MediaService {
         throw new CompletionException(e);
       }
     }, blocking);
+  }
+
+  /** Blocking (one small query); called by entities as they persist a message referencing media. */
+  @Override
+  public void retain(String mediaId, long expiresAt) {
+    Optional<MediaId> id = MediaId.parse(mediaId);
+    if (id.isEmpty()) return;
+    try {
+      repository.retain(id.get().mediaId(), expiresAt);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot record media retention: " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes media referenced only by messages that expired by {@code now}: rows, grants and unused blobs. */
+  public int deleteExpired(long now) {
+    int deleted = 0;
+    try {
+      for (String mediaId : repository.dueForDeletion(now)) {
+        for (String sha : repository.delete(mediaId)) blobs.delete(sha);
+        deleted++;
+      }
+    } catch (SQLException | IOException e) {
+      org.slf4j.LoggerFactory.getLogger(MediaService.class).warn("could not delete expired media: {}", e.getMessage());
+    }
+    return deleted;
   }
 
   /** Relative signed URL (path + query) for a media id or thumbnail id, valid for the configured TTL. */

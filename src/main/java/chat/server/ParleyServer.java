@@ -113,9 +113,10 @@ public final class ParleyServer {
       ChatSettings chat = ChatSettings.from(parley);
       Presence.Settings presenceSettings = new Presence.Settings(parley.getDuration("presence.flush-interval"));
       ClusterSharding sharding = ClusterSharding.get(system);
+      MediaService media = new MediaService(system, config, dataDir, tokens, tables);
       // Shards are placed on nodes by the consistent-hash ring (one strategy instance per entity type).
       HashingSettings ring = HashingSettings.fromConfig(config);
-      sharding.init(Entity.of(User.TYPE_KEY, entity -> User.create(entity, chat, sealer))
+      sharding.init(Entity.of(User.TYPE_KEY, entity -> User.create(entity, chat, sealer, media))
           .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(ring)));
       sharding.init(Entity.of(Account.TYPE_KEY, entity -> Account.create(entity, chat.passivateAfter()))
           .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(ring)));
@@ -124,7 +125,7 @@ public final class ParleyServer {
       Group.Settings groupSettings = Groups.settings(parley);
       // Groups with unfinished fan-out must resume after a crash even if nobody touches them:
       // remembered entities (kept in the journal) restart on startup; idle groups passivate and are forgotten.
-      sharding.init(Entity.of(Group.TYPE_KEY, entity -> Group.create(entity, groupSettings, sealer))
+      sharding.init(Entity.of(Group.TYPE_KEY, entity -> Group.create(entity, groupSettings, sealer, media))
           .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(ring))
           .withSettings(ClusterShardingSettings.create(system)
               .withRememberEntities(true)
@@ -133,7 +134,6 @@ public final class ParleyServer {
       Metrics metrics = new Metrics();
       Directory directory = new Directory(sharding);
       RateLimiter limiter = new RateLimiter(parley.getDouble("limits.frames-per-second"), parley.getDouble("limits.frames-burst"));
-      MediaService media = new MediaService(system, config, dataDir, tokens, tables);
       Gateway gateway = new Gateway(system, directory, limiter, Gateway.Settings.from(parley), metrics, sealer, media);
       List<Route> extra = List.of(
           media.routes(),
@@ -147,7 +147,11 @@ public final class ParleyServer {
         return t;
       });
       long shredEvery = parley.getDuration("ephemeral.shred-interval").toMillis();
-      shredder.scheduleWithFixedDelay(() -> sealer.shredExpired(System.currentTimeMillis()), shredEvery, shredEvery, TimeUnit.MILLISECONDS);
+      shredder.scheduleWithFixedDelay(() -> {
+        long now = System.currentTimeMillis();
+        sealer.shredExpired(now);
+        media.deleteExpired(now); // media referenced only by expired messages goes with them
+      }, shredEvery, shredEvery, TimeUnit.MILLISECONDS);
       LiveSockets sockets = LiveSockets.of(system);
       Route routes = new LeaveGate(sockets).guard(new ApiRoutes(gateway, tokens, hasher, hashing, health::get, extra).routes());
 

@@ -3,6 +3,7 @@ package chat.user;
 import chat.CborSerializable;
 import chat.delivery.Retries;
 import chat.ephemeral.Sealer;
+import chat.media.MediaRetention;
 import chat.user.UserState.InRef;
 import chat.user.UserState.Outgoing;
 import chat.user.UserState.ReceiptItem;
@@ -144,10 +145,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   // ---------------------------------------------------------------- construction
 
-  public static Behavior<Command> create(EntityContext<Command> entity, ChatSettings settings, Sealer sealer) {
+  public static Behavior<Command> create(EntityContext<Command> entity, ChatSettings settings, Sealer sealer, MediaRetention media) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new Tick(), settings.passivateAfter());
-      return new User(entity, ctx, timers, settings, sealer);
+      return new User(entity, ctx, timers, settings, sealer, media);
     }));
   }
 
@@ -158,6 +159,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private final ChatSettings settings;
   private final ClusterSharding sharding;
   private final Sealer sealer;
+  private final MediaRetention media;
 
   // Soft state: live sockets and in-flight bookkeeping, never persisted.
   private final Set<ActorRef<Outbound>> connections = new HashSet<>();
@@ -170,7 +172,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private long lastActivityNanos = System.nanoTime();
 
   private User(EntityContext<Command> entity, ActorContext<Command> ctx, TimerScheduler<Command> timers, ChatSettings settings,
-               Sealer sealer) {
+               Sealer sealer, MediaRetention media) {
     // a failed journal write restarts the entity from its journal (with backoff) instead of stopping it
     super(PersistenceId.of("User", entity.getEntityId()), SupervisorStrategy.restartWithBackoff(
         java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10), 0.2));
@@ -181,6 +183,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     this.settings = settings;
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.sealer = sealer;
+    this.media = media;
   }
 
   public static String persistenceId(String userId) {
@@ -249,6 +252,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     long ts = System.currentTimeMillis();
     int seconds = state.disappearAfter.getOrDefault(conversation, 0);
     long expiresAt = seconds > 0 ? ts + seconds * 1000L : 0L;
+    String sharedMedia = MediaRetention.mediaIdOf(s.body());
+    if (sharedMedia != null) media.retain(sharedMedia, expiresAt); // before the message exists: never a dangling reference
     String body = expiresAt > 0 ? sealer.seal(msgId, expiresAt, s.body()) : s.body();
     MessageSent event = new MessageSent(msgId, s.clientId(), s.peer(), conversation, ts, body, expiresAt);
     List<ActorRef<Outbound>> waiters = new ArrayList<>(2);

@@ -38,8 +38,12 @@ class MediaChatTest {
   }
 
   static byte[] png() throws Exception {
+    return png(0xff8800);
+  }
+
+  static byte[] png(int color) throws Exception {
     BufferedImage image = new BufferedImage(640, 480, BufferedImage.TYPE_INT_RGB);
-    for (int x = 0; x < 640; x++) image.setRGB(x, x * 480 / 640, 0xff8800);
+    for (int x = 0; x < 640; x++) image.setRGB(x, x * 480 / 640, color);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageIO.write(image, "png", out);
     return out.toByteArray();
@@ -88,5 +92,32 @@ class MediaChatTest {
       c.send("{\"type\":\"send\",\"id\":\"steal\",\"to\":\"user:mann\",\"body\":{\"media\":{\"mediaId\":\"" + mediaId + "\"}}}");
       assertEquals("forbidden", c.awaitType("error").get("code").asText(), "no one shares media they cannot read");
     }
+  }
+
+  @Test
+  void mediaSharedOnlyInDisappearingMessagesIsDeletedWithThem() throws Exception {
+    String dee = rest.login("mdee"), eli = rest.login("meli");
+    byte[] image = png(0x0088ff); // its own content, so its own blob
+    HttpResponse<String> upload = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/v1/media"))
+        .header("Authorization", "Bearer " + dee).header("Content-Type", "image/png")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, upload.statusCode(), upload.body());
+    String mediaId = new ObjectMapper().readTree(upload.body()).get("mediaId").asText();
+    String sha = new ObjectMapper().readTree(upload.body()).get("sha256").asText();
+    java.nio.file.Path blob = server.dataDir.resolve("media/blobs").resolve(sha.substring(0, 2)).resolve(sha.substring(2, 4)).resolve(sha);
+    assertTrue(java.nio.file.Files.exists(blob), "stored at " + blob);
+    assertEquals(200, rest.call("PUT", "/api/v1/conversations/dm:mdee:meli/settings", dee, "{\"disappearAfterSeconds\":2}").status());
+    try (WsClient d = server.connect(dee); WsClient e = server.connect(eli)) {
+      d.awaitType("hello");
+      e.awaitType("hello");
+      d.send("{\"type\":\"send\",\"id\":\"tmp\",\"to\":\"user:meli\",\"body\":{\"media\":{\"mediaId\":\"" + mediaId + "\"}}}");
+      d.awaitType("ack");
+      assertEquals(200, get("/api/v1/media/" + mediaId, eli).statusCode(), "readable while the message lives");
+      e.await(f -> f.path("type").asText().equals("expired"), java.time.Duration.ofSeconds(30));
+    }
+    long deadline = System.currentTimeMillis() + 60_000; // the node sweeps every parley.ephemeral.shred-interval
+    while (java.nio.file.Files.exists(blob) && System.currentTimeMillis() < deadline) Thread.sleep(250);
+    assertTrue(!java.nio.file.Files.exists(blob), "the blob is gone from the data dir");
+    assertEquals(404, get("/api/v1/media/" + mediaId, dee).statusCode(), "gone for the uploader too");
   }
 }

@@ -1,5 +1,6 @@
 package chat.group;
 
+import chat.media.MediaRetention;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
@@ -48,10 +49,10 @@ class GroupFanoutTest {
       ClusterSharding sharding = ClusterSharding.get(kit.system());
       sharding.init(Entity.of(User.TYPE_KEY, e -> e.getEntityId().equals("ghost")
           ? Behaviors.<User.Command>ignore()   // never confirms anything
-          : User.create(e, chat, sealer(url))));
+          : User.create(e, chat, sealer(url), MediaRetention.NONE)));
       Group.Settings settings = new Group.Settings(200, 64, Duration.ofMillis(20), Duration.ofMillis(50),
           Duration.ofMillis(200), 3, Duration.ofMillis(200), Duration.ofMinutes(2), 64);
-      sharding.init(Entity.of(Group.TYPE_KEY, e -> Group.create(e, settings, sealer(url))));
+      sharding.init(Entity.of(Group.TYPE_KEY, e -> Group.create(e, settings, sealer(url), MediaRetention.NONE)));
 
       TestProbe<Group.Reply> reply = kit.createTestProbe();
       sharding.entityRefFor(Group.TYPE_KEY, "g1").tell(new Group.Create("author", "g", List.of("reader", "ghost"), false, reply.getRef()));

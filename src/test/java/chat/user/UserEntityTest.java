@@ -1,5 +1,6 @@
 package chat.user;
 
+import chat.media.MediaRetention;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,7 +48,7 @@ class UserEntityTest {
     Cluster cluster = Cluster.get(kit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
     ChatSettings settings = ChatSettings.from(config.getConfig("parley"));
-    ClusterSharding.get(kit.system()).init(Entity.of(User.TYPE_KEY, e -> User.create(e, settings, sealer(url))));
+    ClusterSharding.get(kit.system()).init(Entity.of(User.TYPE_KEY, e -> User.create(e, settings, sealer(url), MediaRetention.NONE)));
     return kit;
   }
 

@@ -14,30 +14,51 @@ import java.util.Objects;
  * ({@link #withNode}, {@link #withoutNode}) that shares the unchanged nodes' virtual-node points.
  *
  * <p>Layout. Every node gets {@code round(weight * virtualNodes)} points on a 2^64 circle, the
- * hash of {@code "<id>#<i>"} with its low 16 bits cleared. Each point is stored as one {@code long}
- * entry, {@code position | ownerIndex}, where owners are numbered in id order: sorting entries
- * (unsigned) therefore sorts by position then by node id, independent of insertion order. A prefix
- * index over the top bits of the circle (two buckets per point) narrows the search to a bucket of
- * mostly zero or one entry, so a lookup touches two cache lines per probe whatever the ring size.
+ * hash of {@code "<id>#<i>"} with its low 16 bits cleared. A key belongs to the point nearest to it
+ * on either side (by default; {@link Direction#CLOCKWISE} is the seed's rule, the first point
+ * clockwise). The ring stores, for each point, the <em>boundary</em> where its arc ends: the
+ * midpoint to the next point clockwise (rounded down to a multiple of 2^16), or the point itself
+ * for the clockwise rule. Either way a lookup is the seed's: the first boundary at or after the
+ * key, clockwise. Each boundary is one {@code long} entry, {@code boundary | ownerIndex}, owners
+ * numbered in id order, so sorting entries sorts by boundary then by node id, independent of
+ * insertion order. A prefix index over the top bits of the circle (two buckets per point) narrows
+ * the search to a bucket of mostly zero or one entry: two cache lines per lookup at any ring size.
  *
- * <p>Probes. A key is placed at {@code probes} points (the key hash itself and bijective remixes of
- * it); each probe finds the first entry clockwise, and the key goes to the entry nearest its probe
- * (Appleton and O'Reilly's multi-probe consistent hashing). One probe is the seed's classic ring;
- * two probes give each node the balance of twice as many virtual nodes at the price of one more,
- * independent (hence overlapped) memory access. Either way the owner of a key is the node that
- * minimises a score that depends only on the key and that node, so adding a node moves keys only to
- * it, removing one moves only its keys, and any insertion order gives the same mapping.
+ * <p>Why nearest. A point then owns half of the gap before it plus half of the gap after it; the
+ * sum of two independent halves has half the variance of one whole gap, so every node gets the
+ * balance of twice as many virtual nodes, and since the midpoints are computed when the snapshot
+ * is built, a lookup costs exactly what the classic ring's does.
+ *
+ * <p>Consistency. A midpoint moves only when a point is inserted between its two neighbours, and
+ * then only towards the inserted point (rounding down is monotone), so adding a node moves keys only
+ * to it, removing one moves only its keys, and any insertion order gives the same mapping.
  */
 public final class HashRing {
     /** Owners live in the low bits of an entry, so a ring holds at most this many nodes. */
     public static final int MAX_NODES = 1 << 16;
     static final long OWNER_MASK = MAX_NODES - 1;
     static final long POSITION_MASK = ~OWNER_MASK;
-    private static final long PROBE_STEP = 0x9E3779B97F4A7C15L;
+
+    /** Which point owns a key. */
+    public enum Direction {
+        /** The nearest point on either side (default: balance of twice the points, same cost). */
+        NEAREST,
+        /** The first point clockwise: the seed's classic ring. */
+        CLOCKWISE;
+
+        public static Direction fromName(String name) {
+            return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+                case "nearest" -> NEAREST;
+                case "clockwise" -> CLOCKWISE;
+                default -> throw new IllegalArgumentException(
+                        "parley.hashing.direction must be \"nearest\" or \"clockwise\", got \"" + name + "\"");
+            };
+        }
+    }
 
     private final RingHash hash;
     private final int virtualNodes;
-    private final int probes;
+    private final boolean nearest;
     private final String[] nodeIds;          // sorted; index = owner number
     private final double[] weights;          // by owner
     private final Map<String, Integer> indexOf;
@@ -47,7 +68,7 @@ public final class HashRing {
     private final int[] bucketStart;         // bucket b holds entries whose top bits equal b
     private final int shift;
 
-    private HashRing(RingHash hash, int virtualNodes, int probes, Map<String, Double> weightsById,
+    private HashRing(RingHash hash, int virtualNodes, Direction direction, Map<String, Double> weightsById,
                      Map<String, long[]> knownPoints) {
         if (weightsById.isEmpty()) {
             throw new IllegalArgumentException("a ring needs at least one node");
@@ -57,7 +78,7 @@ public final class HashRing {
         }
         this.hash = hash;
         this.virtualNodes = virtualNodes;
-        this.probes = probes;
+        this.nearest = direction == Direction.NEAREST;
         this.nodeIds = weightsById.keySet().toArray(String[]::new);
         Arrays.sort(nodeIds);
         this.weights = new double[nodeIds.length];
@@ -81,13 +102,21 @@ public final class HashRing {
         int at = 0;
         for (int i = 0; i < nodeIds.length; i++) {
             for (long p : pointsByNode.get(nodeIds[i])) {
-                // flip the sign bit so that a signed sort is an unsigned sort; flipped back below
-                entries[at++] = (p | i) ^ Long.MIN_VALUE;
+                entries[at++] = p | i;
             }
         }
-        Arrays.sort(entries, 0, total);
-        for (int i = 0; i < total; i++) {
-            entries[i] ^= Long.MIN_VALUE;
+        sortUnsigned(entries, total);
+        if (nearest) {
+            // each point's arc ends halfway to the next point clockwise (the last one's wraps)
+            long first = entries[0] & POSITION_MASK;
+            for (int i = 0; i < total; i++) {
+                long point = entries[i] & POSITION_MASK;
+                long next = i + 1 < total ? entries[i + 1] & POSITION_MASK : first;
+                long halfGap = ((next - point) >>> 1) & POSITION_MASK;
+                entries[i] = (point + halfGap) | (entries[i] & OWNER_MASK);
+            }
+            // only the last boundary can wrap past zero; sorting again puts it first
+            sortUnsigned(entries, total);
         }
         entries[total] = entries[0];
         // two buckets per point (rounded up to a power of two): most buckets hold no point or one
@@ -102,6 +131,17 @@ public final class HashRing {
             }
         }
         bucketStart[1 << bits] = total;
+    }
+
+    private static void sortUnsigned(long[] a, int length) {
+        // flip the sign bit so that a signed sort is an unsigned sort, then flip it back
+        for (int i = 0; i < length; i++) {
+            a[i] ^= Long.MIN_VALUE;
+        }
+        Arrays.sort(a, 0, length);
+        for (int i = 0; i < length; i++) {
+            a[i] ^= Long.MIN_VALUE;
+        }
     }
 
     static int pointCount(double weight, int virtualNodes) {
@@ -120,9 +160,9 @@ public final class HashRing {
         return new Builder();
     }
 
-    /** A ring over the given nodes, weight 1 each, with the settings' hash, virtual nodes and probes. */
+    /** A ring over the given nodes, weight 1 each, with the settings' hash, virtual nodes and direction. */
     public static HashRing of(HashingSettings settings, Iterable<String> nodes) {
-        Builder b = builder().hash(settings.hash()).virtualNodes(settings.virtualNodes()).probes(settings.probes());
+        Builder b = settings.ringBuilder();
         for (String n : nodes) {
             b.node(n);
         }
@@ -132,7 +172,7 @@ public final class HashRing {
     public static final class Builder {
         private RingHash hash = RingHash.MURMUR3;
         private int virtualNodes = 160;
-        private int probes = 2;
+        private Direction direction = Direction.NEAREST;
         private final Map<String, Double> weights = new HashMap<>();
 
         public Builder hash(RingHash hash) {
@@ -149,12 +189,9 @@ public final class HashRing {
             return this;
         }
 
-        /** Probe points per key: 1 is the classic ring, 2 (default) halves the load variance. */
-        public Builder probes(int probes) {
-            if (probes < 1 || probes > 8) {
-                throw new IllegalArgumentException("probes must be in 1..8, got " + probes);
-            }
-            this.probes = probes;
+        /** Nearest point on either side (default) or the first point clockwise (the seed's ring). */
+        public Builder direction(Direction direction) {
+            this.direction = Objects.requireNonNull(direction);
             return this;
         }
 
@@ -168,7 +205,7 @@ public final class HashRing {
         }
 
         public HashRing build() {
-            return new HashRing(hash, virtualNodes, probes, weights, Map.of());
+            return new HashRing(hash, virtualNodes, direction, weights, Map.of());
         }
     }
 
@@ -190,7 +227,7 @@ public final class HashRing {
     public HashRing withNode(String id, double weight) {
         Map<String, Double> w = weightMap();
         w.put(checkId(id), checkWeight(weight));
-        return new HashRing(hash, virtualNodes, probes, w, pointsByNode);
+        return new HashRing(hash, virtualNodes, direction(), w, pointsByNode);
     }
 
     public HashRing withNode(String id) {
@@ -203,7 +240,7 @@ public final class HashRing {
         if (w.remove(id) == null) {
             return this;
         }
-        return new HashRing(hash, virtualNodes, probes, w, pointsByNode);
+        return new HashRing(hash, virtualNodes, direction(), w, pointsByNode);
     }
 
     /** A ring over exactly {@code ids} (weight 1 for newcomers, kept weights otherwise), same settings. */
@@ -213,7 +250,7 @@ public final class HashRing {
             Integer i = indexOf.get(id);
             w.put(checkId(id), i == null ? 1.0 : weights[i]);
         }
-        return new HashRing(hash, virtualNodes, probes, w, pointsByNode);
+        return new HashRing(hash, virtualNodes, direction(), w, pointsByNode);
     }
 
     private Map<String, Double> weightMap() {
@@ -244,41 +281,14 @@ public final class HashRing {
         return nodeOf(hash.hash(key));
     }
 
-    /** Index of the entry that owns the key: the nearest entry clockwise over all probes. */
+    /** Index of the entry that owns the key (0 <= index <= entry count; the last is entry 0's copy). */
     int entryOf(long keyHash) {
-        int best = firstAtOrAfter(keyHash);
-        if (probes == 1) {
-            return best;
-        }
-        // probe 1 written out: the common case, and independent of probe 0 so the CPU overlaps both
-        long bestDistance = (entries[best] & POSITION_MASK) - keyHash;
-        long point = probePoint(keyHash, 1);
-        int e = firstAtOrAfter(point);
-        long distance = (entries[e] & POSITION_MASK) - point;
-        // which probe wins is a coin toss, so select rather than branch
-        boolean closer = Long.compareUnsigned(distance, bestDistance) < 0;
-        best = closer ? e : best;
-        bestDistance = closer ? distance : bestDistance;
-        for (int p = 2; p < probes; p++) {
-            point = probePoint(keyHash, p);
-            e = firstAtOrAfter(point);
-            distance = (entries[e] & POSITION_MASK) - point;
-            if (Long.compareUnsigned(distance, bestDistance) < 0) {
-                best = e;
-                bestDistance = distance;
-            }
-        }
-        return best;
-    }
-
-    static long probePoint(long keyHash, int probe) {
-        return Murmur3.fmix64(keyHash + probe * PROBE_STEP);
+        return firstAtOrAfter(keyHash);
     }
 
     /**
-     * First entry whose position is at or after {@code point}, wrapping past the top of the circle
-     * (the sentinel at {@code entryCount} is a copy of entry 0, so callers may read it directly and
-     * the unsigned difference {@code position - point} is still the clockwise distance).
+     * First entry whose boundary is at or after {@code point}, wrapping past the top of the circle
+     * (the sentinel at {@code entryCount} is a copy of entry 0, so callers may read it directly).
      */
     private int firstAtOrAfter(long point) {
         int bucket = (int) (point >>> shift);
@@ -382,12 +392,12 @@ public final class HashRing {
         return virtualNodes;
     }
 
-    public int probes() {
-        return probes;
+    public Direction direction() {
+        return nearest ? Direction.NEAREST : Direction.CLOCKWISE;
     }
 
     @Override
     public String toString() {
-        return "HashRing[" + nodeIds.length + " nodes, " + entryCount + " points, " + probes + " probe(s), " + hash + "]";
+        return "HashRing[" + nodeIds.length + " nodes, " + entryCount + " points, " + direction() + ", " + hash + "]";
     }
 }

@@ -19,7 +19,7 @@ class BoundedLoadsTest {
         List<String> pool = HashRingTest.nodeIds(30, seed);
         long[] keys = HashRingTest.keys(20_000, seed);
         // one probe and few points: a lumpy ring, so the cap really binds
-        HashRing ring = HashRing.builder().probes(1).virtualNodes(4).node(pool.get(0)).node(pool.get(1)).build();
+        HashRing ring = HashRing.builder().direction(HashRing.Direction.CLOCKWISE).virtualNodes(4).node(pool.get(0)).node(pool.get(1)).build();
         for (int step = 0; step < 40; step++) {
             String id = pool.get(rnd.nextInt(pool.size()));
             ring = ring.contains(id) && ring.size() > 1 ? ring.withoutNode(id) : ring.withNode(id, 1 + rnd.nextInt(3));
@@ -41,7 +41,7 @@ class BoundedLoadsTest {
     @Test
     void theCapBindsOnALumpyRingAndAUniformRingIsLeftAlone() {
         long[] keys = HashRingTest.keys(50_000, 31);
-        HashRing lumpy = HashRing.builder().probes(1).virtualNodes(2).node("a:1").node("b:1").node("c:1").node("d:1").build();
+        HashRing lumpy = HashRing.builder().direction(HashRing.Direction.CLOCKWISE).virtualNodes(2).node("a:1").node("b:1").node("c:1").node("d:1").build();
         int[] plain = new int[4];
         for (long k : keys) {
             plain[lumpy.nodeIndexOf(k)]++;
@@ -55,7 +55,7 @@ class BoundedLoadsTest {
         assertTrue(java.util.Arrays.stream(bounded).max().orElseThrow() <= Math.ceil(1.25 * keys.length / 4));
 
         // on the default ring nothing is near the cap: bounded loads must not disturb the mapping
-        HashRing uniform = HashRingTest.ring(HashRingTest.nodeIds(10, 31), 2);
+        HashRing uniform = HashRingTest.ring(HashRingTest.nodeIds(10, 31));
         int[] owners = BoundedLoads.assign(uniform, keys, 1.25);
         for (int i = 0; i < keys.length; i++) {
             assertEquals(uniform.nodeIndexOf(keys[i]), owners[i]);
@@ -64,7 +64,7 @@ class BoundedLoadsTest {
 
     @Test
     void overflowGoesToTheNextNodeClockwise() {
-        HashRing ring = HashRingTest.ring(HashRingTest.nodeIds(5, 32), 2);
+        HashRing ring = HashRingTest.ring(HashRingTest.nodeIds(5, 32));
         long key = 12345;
         int[] replicas = new int[5];
         ring.replicaIndexes(key, replicas);

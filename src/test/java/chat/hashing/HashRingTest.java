@@ -32,8 +32,15 @@ class HashRingTest {
         return ids;
     }
 
-    static HashRing ring(List<String> ids, int probes) {
-        HashRing.Builder b = HashRing.builder().probes(probes);
+    /** A ring with the default settings (nearest point, one probe). */
+    static HashRing ring(List<String> ids) {
+        HashRing.Builder b = HashRing.builder();
+        ids.forEach(b::node);
+        return b.build();
+    }
+
+    static HashRing ring(List<String> ids, HashRing.Direction direction) {
+        HashRing.Builder b = HashRing.builder().direction(direction);
         ids.forEach(b::node);
         return b.build();
     }
@@ -48,12 +55,12 @@ class HashRingTest {
      */
     @ParameterizedTest
     @CsvSource({
-            "MURMUR3, 2, 37750c7eb26dd6d4",
-            "MURMUR3, 1, d40e8afd57ba9ca8",
-            "SHA256, 2, 42ff9df4bfadb353",
+            "MURMUR3, NEAREST, ee241ba4705a12a4",
+            "MURMUR3, CLOCKWISE, d40e8afd57ba9ca8",
+            "SHA256, NEAREST, 49c56963db4aa669",
     })
-    void pinnedChecksumOverAMillionLookups(RingHash hash, int probes, String expected) {
-        HashRing.Builder b = HashRing.builder().hash(hash).probes(probes);
+    void pinnedChecksumOverAMillionLookups(RingHash hash, HashRing.Direction direction, String expected) {
+        HashRing.Builder b = HashRing.builder().hash(hash).direction(direction);
         for (int i = 0; i < 100; i++) {
             b.node("node-" + i);
         }
@@ -63,37 +70,64 @@ class HashRingTest {
             // keys from our own mixer, not a JDK random generator, so nothing outside this repo can shift them
             checksum = checksum * 31 + ring.nodeOf(Murmur3.fmix64(i)).hashCode();
         }
-        assertEquals(expected, Long.toHexString(checksum), "checksum of " + hash + " with " + probes + " probe(s)");
+        assertEquals(expected, Long.toHexString(checksum),
+                "checksum of " + hash + ", " + direction);
     }
 
-    /** A straightforward re-implementation: every point of every node, every probe, no index. */
-    static String bruteForceOwner(List<String> sortedIds, long[][] positions, int probes, long key) {
-        String best = null;
-        long bestDistance = 0;
-        for (int p = 0; p < probes; p++) {
-            long point = p == 0 ? key : Murmur3.fmix64(key + p * 0x9E3779B97F4A7C15L);
-            for (int n = 0; n < sortedIds.size(); n++) {
-                for (long position : positions[n]) {
-                    long distance = position - point;
-                    if (best == null || Long.compareUnsigned(distance, bestDistance) < 0) {
-                        best = sortedIds.get(n);
-                        bestDistance = distance;
-                    }
+    /**
+     * A straightforward re-implementation over every point of every node, no index: the first point
+     * clockwise at or after the key (ties: lowest id), or, for the nearest rule, the point strictly
+     * before the key (ties: highest id) when the key is within its half of the gap to the next point
+     * (rounded down to a multiple of 2^16).
+     */
+    static String bruteForceOwner(List<String> sortedIds, long[][] positions, HashRing.Direction direction, long key) {
+        int after = -1;
+        long afterPoint = 0;
+        int before = -1;
+        long beforePoint = 0;
+        for (int n = 0; n < sortedIds.size(); n++) {
+            for (long p : positions[n]) {
+                if (after < 0 || Long.compareUnsigned(p - key, afterPoint - key) < 0) {
+                    after = n;
+                    afterPoint = p;
+                }
+                // strictly before: distance key - p in 1..2^64-1, so compare key - p - 1
+                if (before < 0 || Long.compareUnsigned(key - p - 1, key - beforePoint - 1) <= 0) {
+                    before = n;
+                    beforePoint = p;
                 }
             }
         }
-        return best;
+        if (direction == HashRing.Direction.CLOCKWISE) {
+            return sortedIds.get(after);
+        }
+        long halfGap = ((afterPoint - beforePoint) >>> 1) & ~0xFFFFL;
+        return sortedIds.get(Long.compareUnsigned(key - beforePoint, halfGap) <= 0 ? before : after);
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2, 3})
-    void lookupAgreesWithBruteForceIncludingWrapAroundAndExactPoints(int probes) {
-        List<String> ids = nodeIds(7, probes);
-        HashRing ring = ring(ids, probes);
+    @CsvSource({"NEAREST, 1", "NEAREST, 2", "CLOCKWISE, 3"})
+    void lookupAgreesWithBruteForceIncludingWrapAroundAndExactPoints(HashRing.Direction direction, long seed) {
+        List<String> ids = nodeIds(7, seed);
+        HashRing ring = ring(ids, direction);
         List<Long> probe = new ArrayList<>(List.of(0L, -1L, Long.MAX_VALUE, Long.MIN_VALUE, 1L, 0xFFFFL, 0x10000L));
         for (String id : ids) {
             long position = RingHash.MURMUR3.hash(id + "#3") & ~0xFFFFL;
             probe.addAll(List.of(position, position - 1, position + 1, position + 0xFFFF, position + 0x10000));
+        }
+        // exact midpoints between neighbouring points: the nearest rule's ties
+        List<Long> all = new ArrayList<>();
+        for (String id : ids) {
+            for (int i = 0; i < 160; i++) {
+                all.add(RingHash.MURMUR3.hash(id + "#" + i) & ~0xFFFFL);
+            }
+        }
+        all.sort(Long::compareUnsigned);
+        for (int i = 0; i < all.size(); i += 37) {
+            long a = all.get(i);
+            long b = all.get((i + 1) % all.size());
+            long mid = a + (((b - a) >>> 1) & ~0xFFFFL);
+            probe.addAll(List.of(mid - 1, mid, mid + 1, a + ((b - a) >>> 1)));
         }
         for (long k : keys(1500, 9)) {
             probe.add(k);
@@ -107,7 +141,8 @@ class HashRingTest {
             }
         }
         for (long k : probe) {
-            assertEquals(bruteForceOwner(sorted, positions, probes, k), ring.nodeOf(k), "key " + Long.toHexString(k));
+            assertEquals(bruteForceOwner(sorted, positions, direction, k), ring.nodeOf(k),
+                    "key " + Long.toHexString(k));
         }
     }
 
@@ -115,7 +150,7 @@ class HashRingTest {
     @ValueSource(longs = {1, 2, 3})
     void sameMembershipInAnyInsertionOrderGivesTheSameMapping(long seed) {
         List<String> ids = nodeIds(50, seed);
-        HashRing reference = ring(ids, 2);
+        HashRing reference = ring(ids);
         List<String> shuffled = new ArrayList<>(ids);
         Collections.shuffle(shuffled, new Random(seed));
         HashRing grown = HashRing.builder().node(shuffled.get(0)).build();
@@ -123,7 +158,7 @@ class HashRingTest {
             grown = grown.withNode(id);
         }
         // a detour through an extra node and back must not matter either
-        HashRing detour = ring(shuffled, 2).withNode("10.9.9.9:2552").withoutNode("10.9.9.9:2552");
+        HashRing detour = ring(shuffled).withNode("10.9.9.9:2552").withoutNode("10.9.9.9:2552");
         for (long k : keys(100_000, seed)) {
             String expected = reference.nodeOf(k);
             assertEquals(expected, grown.nodeOf(k));
@@ -151,13 +186,13 @@ class HashRingTest {
     @CsvSource({"10, 20, 100000", "100, 10, 100000", "1000, 3, 200000"})
     void addingANodeMovesKeysOnlyToItAndAboutOneOverNPlusOneOfThem(int n, int trials, int keyCount) {
         long[] keys = keys(keyCount, 77);
-        // spread of the new node's share: points (2 probes ~ 320 points) and key sampling
+        // spread of the new node's share: points (nearest point ~ 320 points) and key sampling
         double cv = Math.sqrt(1.0 / 320 + (n + 1.0) / keys.length);
         double optimum = 1.0 / (n + 1);
         double sum = 0;
         for (int t = 0; t < trials; t++) {
             List<String> ids = nodeIds(n + 1, 1000L * n + t);
-            HashRing before = ring(ids.subList(0, n), 2);
+            HashRing before = ring(ids.subList(0, n));
             String newcomer = ids.get(n);
             HashRing after = before.withNode(newcomer);
             int moved = 0;
@@ -186,7 +221,7 @@ class HashRingTest {
     @Test
     void removingANodeMovesOnlyItsKeys() {
         List<String> ids = nodeIds(20, 8);
-        HashRing before = ring(ids, 2);
+        HashRing before = ring(ids);
         String leaving = ids.get(5);
         HashRing after = before.withoutNode(leaving);
         int moved = 0;
@@ -227,7 +262,7 @@ class HashRingTest {
     @Test
     void replicasAreDistinctStartAtTheOwnerAndOnlyGrowAsKGrows() {
         List<String> ids = nodeIds(12, 13);
-        HashRing ring = ring(ids, 2);
+        HashRing ring = ring(ids);
         for (long k : keys(2_000, 13)) {
             List<String> all = ring.replicasOf(k, 20);
             assertEquals(12, all.size(), "k beyond the ring size gives every node once");
@@ -241,7 +276,7 @@ class HashRingTest {
 
     @Test
     void aSnapshotNeverChangesWhenANewOneIsDerived() {
-        HashRing ring = ring(nodeIds(5, 14), 2);
+        HashRing ring = ring(nodeIds(5, 14));
         List<String> before = List.copyOf(ring.nodes());
         HashRing bigger = ring.withNode("10.1.1.1:2552");
         assertEquals(before, ring.nodes());
@@ -251,7 +286,7 @@ class HashRingTest {
 
     @Test
     void liveRingSwapsWholeSnapshots() {
-        LiveRing live = new LiveRing(ring(List.of("a:1", "b:1"), 2));
+        LiveRing live = new LiveRing(ring(List.of("a:1", "b:1")));
         HashRing old = live.snapshot();
         live.update(r -> r.withNode("c:1"));
         assertEquals(2, old.size());
@@ -268,8 +303,6 @@ class HashRingTest {
                 .getMessage().contains("positive"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> HashRing.builder().node(""))
                 .getMessage().contains("non-empty"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> HashRing.builder().probes(9))
-                .getMessage().contains("1..8"));
         HashRing one = HashRing.builder().node("only").build();
         assertThrows(IllegalArgumentException.class, () -> one.withoutNode("only"));
     }

@@ -24,11 +24,11 @@ class HashingSettingsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "parley.hashing.probes = 0 | parley.hashing.probes",
             "parley.hashing.virtual-nodes = 0 | parley.hashing.virtual-nodes",
             "parley.hashing.load-factor = 0.5 | parley.hashing.load-factor",
             "parley.hashing.shard-allocation.rebalance-limit = 0 | rebalance-limit",
             "parley.hashing.hash-function = crc32 | murmur3 or sha256",
+            "parley.hashing.direction = left | nearest\" or \"clockwise",
     })
     void badValuesNameTheKnob(String hocon, String mentioned) {
         var e = assertThrows(IllegalArgumentException.class, () -> HashingSettings.fromConfig(withOverride(hocon)));

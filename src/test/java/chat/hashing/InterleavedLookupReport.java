@@ -28,13 +28,13 @@ public final class InterleavedLookupReport {
             for (int i = 0; i < n; i++) {
                 b.node("10.0." + (i / 250) + "." + (i % 250) + ":2552");
             }
-            HashRing two = b.build();
-            HashRing one = b.probes(1).build();
+            HashRing nearest = b.build();
+            HashRing clockwise = b.direction(HashRing.Direction.CLOCKWISE).build();
             ConsistentBucketHasher jump = ConsistentHashing.jumpHash(PseudoRandomGeneratorProvider.splitMix64_V1());
-            String[] names = {"ring (2 probes)", "ring classic (1 probe)", "Guava consistentHash", "hash4j jumpHash"};
+            String[] names = {"ring (nearest point)", "ring classic (clockwise)", "Guava consistentHash", "hash4j jumpHash"};
             int nodes = n;
             LongToIntFunction[] lookups = {
-                    two::nodeIndexOf, one::nodeIndexOf,
+                    nearest::nodeIndexOf, clockwise::nodeIndexOf,
                     k -> Hashing.consistentHash(k, nodes), k -> jump.getBucket(k, nodes)};
             long[][] slices = new long[lookups.length][rounds];
             for (int r = 0; r < rounds; r++) {

@@ -22,26 +22,32 @@ public final class RingBalanceReport {
         int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         long[] keys = randomKeys(KEYS, 42);
         System.out.printf(Locale.ROOT, "%d keys, %d seeds per row, 160 virtual nodes%n%n", KEYS, seeds);
-        System.out.println("| nodes | probes | hottest/avg median | p95 | max | bounded c=1.25 max | add: moved/(1/(n+1)) mean | p95 | all to new node | remove: only its keys |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
-        for (int probes : new int[] {1, 2}) {
+        System.out.println("| nodes | point | hottest/avg median | p95 | max | bounded c=1.25 max | add: moved/(1/(n+1)) mean | p95 | all to new node | remove: only its keys |");
+        System.out.println("|---:|---|---:|---:|---:|---:|---:|---:|---|---|");
+        // the default, then the seed's classic ring
+        for (HashRing.Direction direction : HashRing.Direction.values()) {
             for (int n : new int[] {10, 100, 1000}) {
-                row(n, probes, n == 1000 ? Math.max(10, seeds / 3) : seeds, keys);
+                row(n, direction, n == 1000 ? Math.max(10, seeds / 3) : seeds, keys);
             }
         }
-        shardRows(seeds);
+        shardRows(seeds, 1000);
+        shardRows(seeds, 256);
     }
 
-    /** Shard placement (1,000 shards, bounded loads c = 1.25): what a 3 -> 4 and a 4 -> 3 change moves. */
-    static void shardRows(int seeds) {
+    /**
+     * Shard placement over a shard space (bounded loads c = 1.25): what a 3 -> 4 and a 4 -> 3 change
+     * moves, and in how many seeds any shard moved between two old members (the cap spilling over).
+     */
+    public static void shardRows(int seeds, int shardCount) {
         List<String> shards = new ArrayList<>();
-        for (int s = 0; s < 1000; s++) {
+        for (int s = 0; s < shardCount; s++) {
             shards.add(String.valueOf(s));
         }
         double[] grow = new double[seeds];
         double[] shrink = new double[seeds];
         int strayGrow = 0;
         int strayShrink = 0;
+        int seedsWithStrays = 0;
         for (int s = 0; s < seeds; s++) {
             List<String> members = HashRingTest.nodeIds(4, 5000L + s);
             ShardPlacement placement = new ShardPlacement(HashingSettings.DEFAULTS);
@@ -49,6 +55,7 @@ public final class RingBalanceReport {
             var four = placement.desiredOwners(members, shards);
             int moved = 0;
             int leaving = 0;
+            int straysBefore = strayGrow;
             for (String shard : shards) {
                 if (!three.get(shard).equals(four.get(shard))) {
                     moved++;
@@ -60,15 +67,17 @@ public final class RingBalanceReport {
                     strayShrink++;   // 4 -> 3 is the same pair of placements read the other way
                 }
             }
-            grow[s] = moved / 1000.0;
-            shrink[s] = leaving / 1000.0;
+            grow[s] = moved / (double) shardCount;
+            shrink[s] = leaving / (double) shardCount;
+            seedsWithStrays += strayGrow > straysBefore ? 1 : 0;
         }
         Arrays.sort(grow);
-        System.out.printf(Locale.ROOT, "%nShards (1,000 shards, c = 1.25, %d seeds): 3 -> 4 members moves %.3f of them"
-                        + " (median; p5 %.3f, p95 %.3f; optimum 0.250), shards moved to an old member: %d;"
-                        + " 4 -> 3 moves the leaving member's %.3f (median), shards of staying members moved: %d%n",
-                seeds, percentile(grow, 50), percentile(grow, 5), percentile(grow, 95), strayGrow,
-                median(shrink), strayShrink);
+        System.out.printf(Locale.ROOT, "%nShards (%d shards, c = 1.25, %d seeds): 3 -> 4 members moves %.3f of them"
+                        + " (median; p5 %.3f, p95 %.3f, max %.3f; optimum 0.250), shards moved to an old member: %d"
+                        + " (in %d seeds); 4 -> 3 moves the leaving member's %.3f (median), shards of staying members"
+                        + " moved: %d%n",
+                shardCount, seeds, percentile(grow, 50), percentile(grow, 5), percentile(grow, 95), grow[seeds - 1],
+                strayGrow, seedsWithStrays, median(shrink), strayShrink);
     }
 
     static double median(double[] values) {
@@ -77,7 +86,7 @@ public final class RingBalanceReport {
         return percentile(sorted, 50);
     }
 
-    static void row(int n, int probes, int seeds, long[] keys) {
+    static void row(int n, HashRing.Direction direction, int seeds, long[] keys) {
         double[] hottest = new double[seeds];
         double[] moved = new double[seeds];
         double boundedMax = 0;
@@ -90,7 +99,7 @@ public final class RingBalanceReport {
             for (int i = 0; i < n + 1; i++) {
                 ids.add("10." + rnd.nextInt(256) + "." + rnd.nextInt(256) + "." + rnd.nextInt(256) + ":" + (2552 + i));
             }
-            HashRing.Builder b = HashRing.builder().probes(probes);
+            HashRing.Builder b = HashRing.builder().direction(direction);
             ids.subList(0, n).forEach(b::node);
             HashRing ring = b.build();
             int[] load = new int[n];
@@ -131,8 +140,8 @@ public final class RingBalanceReport {
         }
         Arrays.sort(hottest);
         Arrays.sort(moved);
-        System.out.printf(Locale.ROOT, "| %d | %d | %.3f | %.3f | %.3f | %.3f | %.4f | %.3f | %s | %s |%n",
-                n, probes, percentile(hottest, 50), percentile(hottest, 95), hottest[seeds - 1], boundedMax,
+        System.out.printf(Locale.ROOT, "| %d | %s | %.3f | %.3f | %.3f | %.3f | %.4f | %.3f | %s | %s |%n",
+                n, direction.name().toLowerCase(Locale.ROOT), percentile(hottest, 50), percentile(hottest, 95), hottest[seeds - 1], boundedMax,
                 Arrays.stream(moved).average().orElseThrow(), percentile(moved, 95),
                 allToNew ? "yes" : "NO", removeOnlyItsKeys ? "yes" : "NO");
     }

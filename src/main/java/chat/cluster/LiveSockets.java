@@ -46,6 +46,11 @@ public final class LiveSockets {
     return open.size();
   }
 
+  /** From now on this node takes no new sockets (the open ones stay until {@link #closeAllForLeave}). */
+  public void refuseNew() {
+    leaving = true;
+  }
+
   /** From now on this node takes no new sockets, and every open one is asked to close. */
   public int closeAllForLeave() {
     leaving = true;

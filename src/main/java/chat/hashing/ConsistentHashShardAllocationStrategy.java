@@ -26,8 +26,18 @@ import scala.jdk.javaapi.CollectionConverters;
  * region that owns the shard id on the ring (bounded loads over shard counts), regions are named by
  * their node's {@code host:port} so every node computes the same map, and on a membership change a
  * rebalance moves exactly the shards whose owner changed, at most {@code rebalance-limit} in flight
- * at a time. Adding a 4th node to 3 therefore moves about a quarter of the shards, all to the new
- * node; a leaving node's shards are the only ones that move when it goes.
+ * at a time. Adding a 4th node to 3 therefore moves about a quarter of the shards, almost all to the
+ * new node; a leaving node's shards are the only ones that move when it goes.
+ *
+ * <p>The placement is computed over the whole shard-id space ({@code "0"} to {@code
+ * number-of-shards - 1}, the ids of Pekko's default message extractor, plus any other id in use),
+ * not over the shards allocated so far. That makes it a function of the membership alone: the load
+ * bound is c times a fair share of the space, so it never tightens as shards get allocated, and a
+ * shard's place does not depend on which other shards happen to have been used. (Bounding over the
+ * allocated shards only, a 3 -> 4 change over a few dozen shards could lower the bound under an old
+ * member and push one of its shards to another old member.) A shard moves between two old members
+ * only when the new member's arrival leaves an old member with more than its bounded share of the
+ * space, which the ring's balance makes rare.
  *
  * <p>Use it when initialising sharding:
  * <pre>{@code
@@ -42,20 +52,33 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
 
     private final ShardPlacement placement;
     private final int rebalanceLimit;
+    private final List<String> shardSpace;   // "0" .. number-of-shards - 1
     private volatile Cluster cluster;       // null outside a cluster (tests, single node without cluster)
 
-    ConsistentHashShardAllocationStrategy(HashingSettings settings) {
+    ConsistentHashShardAllocationStrategy(HashingSettings settings, int numberOfShards) {
+        if (numberOfShards < 1) {
+            throw new IllegalArgumentException("number of shards must be >= 1, got " + numberOfShards);
+        }
         this.placement = new ShardPlacement(settings);
         this.rebalanceLimit = settings.shardRebalanceLimit();
+        List<String> space = new ArrayList<>(numberOfShards);
+        for (int i = 0; i < numberOfShards; i++) {
+            space.add(Integer.toString(i));
+        }
+        this.shardSpace = List.copyOf(space);
     }
 
-    /** From {@code parley.hashing} in {@code config} (which must include reference-hashing.conf). */
+    /**
+     * From {@code parley.hashing} and {@code pekko.cluster.sharding.number-of-shards} in {@code config}
+     * (which must include reference-hashing.conf and Pekko's reference.conf).
+     */
     public static ConsistentHashShardAllocationStrategy create(Config config) {
-        return new ConsistentHashShardAllocationStrategy(HashingSettings.fromConfig(config));
+        return new ConsistentHashShardAllocationStrategy(HashingSettings.fromConfig(config),
+                config.getInt("pekko.cluster.sharding.number-of-shards"));
     }
 
-    public static ConsistentHashShardAllocationStrategy create(HashingSettings settings) {
-        return new ConsistentHashShardAllocationStrategy(settings);
+    public static ConsistentHashShardAllocationStrategy create(HashingSettings settings, int numberOfShards) {
+        return new ConsistentHashShardAllocationStrategy(settings, numberOfShards);
     }
 
     /** Called by the shard coordinator before first use. */
@@ -78,10 +101,8 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         if (regions.isEmpty()) {
             return Futures.successful(requester);
         }
-        List<String> shards = allShards(currentShardAllocations);
-        if (!shards.contains(shardId)) {
-            shards.add(shardId);
-        }
+        Set<String> shards = shardsToPlace(currentShardAllocations);
+        shards.add(shardId);
         String owner = placement.desiredOwners(regions.keySet(), shards).get(shardId);
         return Futures.successful(regions.get(owner));
     }
@@ -98,7 +119,8 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         currentShardAllocations.forEach((ref, shards) ->
                 byMember.computeIfAbsent(regionId(ref), k -> new ArrayList<>())
                         .addAll(CollectionConverters.asJava(shards)));
-        List<String> moves = placement.movesNeeded(byMember, regions.keySet(), rebalanceInProgress, budget);
+        List<String> moves = placement.movesNeeded(byMember, regions.keySet(),
+                shardsToPlace(currentShardAllocations), rebalanceInProgress, budget);
         return Futures.successful(new HashSet<>(moves));
     }
 
@@ -129,8 +151,9 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         return out;
     }
 
-    private static List<String> allShards(Map<ActorRef, IndexedSeq<String>> allocations) {
-        List<String> all = new ArrayList<>();
+    /** The shard-id space plus any allocated id outside it (a custom extractor's). */
+    private Set<String> shardsToPlace(Map<ActorRef, IndexedSeq<String>> allocations) {
+        Set<String> all = new HashSet<>(shardSpace);
         allocations.values().forEach(s -> all.addAll(CollectionConverters.asJava(s)));
         return all;
     }

@@ -68,14 +68,16 @@ public final class ShardPlacement {
 
     /**
      * Shards to move, given where they are now: those whose current member differs from the desired
-     * one, canonical order, at most {@code budget}. Shards on no member at all are not listed (they are
-     * allocated on their next message).
+     * one, canonical order, at most {@code budget}. Placement is computed over {@code shardSpace}
+     * (which must include every allocated shard); shards on no member at all are not listed (they
+     * are allocated on their next message).
      */
     public List<String> movesNeeded(Map<String, ? extends Collection<String>> shardsByMember,
-                                    Collection<String> eligibleMembers, Set<String> skip, int budget) {
+                                    Collection<String> eligibleMembers, Collection<String> shardSpace,
+                                    Set<String> skip, int budget) {
         List<String> all = new ArrayList<>();
         shardsByMember.values().forEach(all::addAll);
-        Map<String, String> desired = desiredOwners(eligibleMembers, all);
+        Map<String, String> desired = desiredOwners(eligibleMembers, shardSpace);
         List<String> moves = new ArrayList<>();
         if (desired.isEmpty() || budget <= 0) {
             return moves;
@@ -86,7 +88,8 @@ public final class ShardPlacement {
             if (moves.size() >= budget) {
                 break;
             }
-            if (!skip.contains(shard) && !desired.get(shard).equals(current.get(shard))) {
+            String holder = current.get(shard);
+            if (holder != null && !skip.contains(shard) && !desired.get(shard).equals(holder)) {
                 moves.add(shard);
             }
         }

@@ -14,6 +14,7 @@ import chat.gateway.Gateway;
 import chat.gateway.RateLimiter;
 import chat.group.Group;
 import chat.group.Groups;
+import chat.hashing.ConsistentHashShardAllocationStrategy;
 import chat.media.MediaService;
 import chat.metrics.Metrics;
 import chat.presence.Presence;
@@ -44,6 +45,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -112,15 +114,19 @@ public final class ParleyServer {
       Presence.Settings presenceSettings = new Presence.Settings(parley.getDuration("presence.flush-interval"));
       ClusterSharding sharding = ClusterSharding.get(system);
       MediaService media = new MediaService(system, config, dataDir, tokens, tables);
-      // Shard allocation stays Pekko's default for now: the consistent-hash strategy (chat.hashing) with
-      // bounded loads moved shards between old members on one 3 -> 4 scale-out (see docs/cluster.md).
-      sharding.init(Entity.of(User.TYPE_KEY, entity -> User.create(entity, chat, sealer, media)));
-      sharding.init(Entity.of(Account.TYPE_KEY, entity -> Account.create(entity, chat.passivateAfter())));
-      sharding.init(Entity.of(Presence.TYPE_KEY, entity -> Presence.create(entity, presenceSettings)));
+      // Shards are placed on nodes by the consistent-hash ring (one strategy per entity type: each
+      // type's coordinator owns its own), so scaling moves about 1/(n+1) of them (docs/cluster.md).
+      sharding.init(Entity.of(User.TYPE_KEY, entity -> User.create(entity, chat, sealer, media))
+          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config)));
+      sharding.init(Entity.of(Account.TYPE_KEY, entity -> Account.create(entity, chat.passivateAfter()))
+          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config)));
+      sharding.init(Entity.of(Presence.TYPE_KEY, entity -> Presence.create(entity, presenceSettings))
+          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config)));
       Group.Settings groupSettings = Groups.settings(parley);
       // Groups with unfinished fan-out must resume after a crash even if nobody touches them:
       // remembered entities (kept in the journal) restart on startup; idle groups passivate and are forgotten.
       sharding.init(Entity.of(Group.TYPE_KEY, entity -> Group.create(entity, groupSettings, sealer, media))
+          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config))
           .withSettings(ClusterShardingSettings.create(system)
               .withRememberEntities(true)
               .withRememberEntitiesStoreMode(ClusterShardingSettings.rememberEntitiesStoreModeEventSourced())));
@@ -155,12 +161,23 @@ public final class ParleyServer {
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
 
       CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+      Duration leaveDrain = parley.getDuration("leave.drain");
       shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "parley-health-leaving", () -> {
         health.set("leaving");
+        sockets.refuseNew();
+        // Let the load balancer see the 503 first, so that reconnecting clients land elsewhere.
+        boolean othersUp = false;
+        for (Member m : cluster.state().getMembers()) {
+          othersUp |= m.status() == MemberStatus.up() && !m.address().equals(cluster.selfMember().address());
+        }
+        long drainMs = othersUp ? leaveDrain.toMillis() : 0;
+        log.info("leaving: health 503; closing open sockets in {} ms", drainMs);
         // Before this node's shards move: clients reconnect to another node and sync from the journal.
-        int closed = sockets.closeAllForLeave();
-        log.info("leaving: health 503, asked {} sockets to reconnect elsewhere", closed);
-        return CompletableFuture.completedFuture(Done.getInstance());
+        return CompletableFuture.supplyAsync(() -> {
+          int closed = sockets.closeAllForLeave();
+          log.info("leaving: asked {} sockets to reconnect elsewhere", closed);
+          return Done.getInstance();
+        }, CompletableFuture.delayedExecutor(drainMs, TimeUnit.MILLISECONDS));
       });
       shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "parley-http-unbind",
           () -> binding.unbind().thenApply(x -> Done.getInstance()));

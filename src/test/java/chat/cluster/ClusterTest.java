@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chat.hashing.HashingSettings;
+import chat.hashing.ShardPlacement;
 import chat.testing.WsClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
@@ -80,7 +82,7 @@ class ClusterTest {
     JsonNode members = TestCluster.admin(any, "members");
     assertEquals(3, members.get("members").size());
     JsonNode shards = TestCluster.admin(any, "shards");
-    String bobShard = Integer.toString(Math.abs("bob".hashCode() % 256));
+    String bobShard = Integer.toString(Math.abs("bob".hashCode() % 1000));
     String host = shards.get("User").get(bobShard).asText();
     assertTrue(cluster.live().stream().anyMatch(n -> n.address().equals(host)), "bob's shard is on a live node: " + host);
   }
@@ -100,19 +102,34 @@ class ClusterTest {
       sender.awaitMore(10, Duration.ofSeconds(30));
       expected.put("bob1", sender.stop());
 
+      // Where the ring says every shard belongs with 3 and with 4 members (host:port ids, the whole
+      // shard space, as the allocation strategy computes it on every node).
+      List<String> three = new ArrayList<>();
+      for (TestCluster.Node n : cluster.live()) if (n != added) three.add(hostPort(n.address()));
+      List<String> four = new ArrayList<>(three);
+      four.add(hostPort(added.address()));
+      List<String> space = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) space.add(Integer.toString(i));
+      ShardPlacement placement = new ShardPlacement(HashingSettings.DEFAULTS);
+      Map<String, String> ringThree = placement.desiredOwners(three, space);
+      Map<String, String> ringFour = placement.desiredOwners(four, space);
+
       int common = 0;
       int moved = 0;
+      int predictedMoves = 0;
       for (var e : before.entrySet()) {
         String now = after.get(e.getKey());
         if (now == null) continue;
+        String shardId = e.getKey().substring(e.getKey().indexOf('/') + 1);
+        assertEquals(ringThree.get(shardId), hostPort(e.getValue()), "before: " + e.getKey() + " is on its ring owner");
+        assertEquals(ringFour.get(shardId), hostPort(now), "after: " + e.getKey() + " is on its ring owner");
         common++;
-        if (!now.equals(e.getValue())) {
-          moved++;
-          assertEquals(added.address(), now, "a shard only moves to the new node: " + e.getKey());
-        }
+        if (!now.equals(e.getValue())) moved++;
+        if (!ringThree.get(shardId).equals(ringFour.get(shardId))) predictedMoves++;
       }
       double share = (double) moved / common;
-      System.out.printf("3->4 nodes: %d of %d shards moved (%.2f)%n", moved, common, share);
+      System.out.printf("3->4 nodes: %d of %d shards moved (%.2f), the ring predicted %d%n", moved, common, share, predictedMoves);
+      assertEquals(predictedMoves, moved, "exactly the shards whose ring owner changed moved");
       assertTrue(share > 0.1 && share < 0.4, "close to 1/4 of the shards move, got " + moved + " of " + common);
     }
     assertStream("bob1", "alice1");
@@ -125,7 +142,7 @@ class ClusterTest {
     try (FlowingSender sender = new FlowingSender(token("alice2"), "user:bob2", "kill", cluster::livePorts)) {
       sender.awaitMore(20, Duration.ofSeconds(30));
       // The victim hosts bob2's stream, so recovery from the journal is on the path of every ack.
-      String bobShard = Integer.toString(Math.abs("bob2".hashCode() % 256));
+      String bobShard = Integer.toString(Math.abs("bob2".hashCode() % 1000));
       JsonNode shards = TestCluster.admin(cluster.live().get(0), "shards");
       TestCluster.Node victim = shards.get("User").has(bobShard)
           ? cluster.nodeAt(shards.get("User").get(bobShard).asText()) : cluster.live().get(cluster.live().size() - 1);
@@ -180,6 +197,11 @@ class ClusterTest {
     List<TestCluster.Node> live = cluster.live();
     Streams.assertDelivered(live.get(live.size() - 1).httpPort, token(recipient), sender, expected.get(recipient));
     Streams.assertSent(live.get(0).httpPort, token(sender), expected.get(recipient).size());
+  }
+
+  /** "pekko://parley@127.0.0.1:25520" -> "127.0.0.1:25520", the ring's id for a node. */
+  private static String hostPort(String address) {
+    return address.substring(address.indexOf('@') + 1);
   }
 
   private static Map<String, String> shardMap(JsonNode shards) {

@@ -50,7 +50,7 @@ class ConsistentHashShardAllocationStrategyTest {
     /** What the coordinator knows: region -> shards, and how it reacts to the strategy's answers. */
     static final class Coordinator {
         final ConsistentHashShardAllocationStrategy strategy =
-                ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS);
+                ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS, SHARDS);
         final Map<ActorRef, List<String>> allocations = new LinkedHashMap<>();
         final Map<String, ActorRef> moved = new HashMap<>();   // shard -> region it was moved to
         int rounds;
@@ -169,6 +169,33 @@ class ConsistentHashShardAllocationStrategyTest {
         assertTrue(c.rounds >= Math.ceil(moved / (double) LIMIT), "no round exceeded the limit");
     }
 
+    /**
+     * The regression that kept the strategy out of the cluster: with the load bound taken over the
+     * few shards allocated so far, a 3 -> 4 change lowered the bound under an old member and pushed
+     * one of its shards to another old member. Bounded over the whole shard space, the placement of
+     * a shard does not depend on how many others are in use.
+     */
+    @Test
+    void aFewAllocatedShardsMoveOnlyToTheNewNode() {
+        Coordinator c = new Coordinator(regions.subList(0, 3));
+        for (int s = 0; s < 47; s++) {
+            c.allocate(String.valueOf(s * 5));
+        }
+        c.rebalanceUntilStable();
+        Map<String, ActorRef> before = c.placement();
+        ActorRef newcomer = regions.get(3);
+        c.allocations.put(newcomer, new ArrayList<>());
+        c.rebalanceUntilStable();
+        int moved = 0;
+        for (var e : c.placement().entrySet()) {
+            if (!e.getValue().equals(before.get(e.getKey()))) {
+                moved++;
+                assertEquals(newcomer, e.getValue(), "shard " + e.getKey() + " moved between old nodes");
+            }
+        }
+        assertTrue(moved > 0 && moved < 47 * 0.4, moved + " of 47 moved");
+    }
+
     @Test
     void fourToThreeMovesOnlyTheLeavingNodesShards() {
         Coordinator c = settled(regions);
@@ -203,7 +230,7 @@ class ConsistentHashShardAllocationStrategyTest {
 
     @Test
     void allocationWithNoRegionsFallsBackToTheRequester() {
-        var strategy = ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS);
+        var strategy = ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS, SHARDS);
         assertEquals(regions.get(0), await(strategy.allocateShard(regions.get(0), "7", Map.of())));
         assertTrue(await(strategy.rebalance(Map.of(), Set.of())).isEmpty());
     }
@@ -212,14 +239,15 @@ class ConsistentHashShardAllocationStrategyTest {
     void regionsAreNamedByHostAndPort() {
         assertEquals("10.0.0.7:2552",
                 ConsistentHashShardAllocationStrategy.nodeIdOf(new Address("pekko", "Parley", "10.0.0.7", 2552)));
-        var strategy = ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS);
+        var strategy = ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS, SHARDS);
         assertEquals(4, regions.stream().map(strategy::regionId).distinct().count(), "simulated regions must differ");
     }
 
     @Test
     void createdFromTheReferenceConfig() {
         var config = ConfigFactory.parseResources("reference-hashing.conf")
-                .withFallback(ConfigFactory.parseString("parley.hashing.shard-allocation.rebalance-limit = 3"));
+                .withFallback(ConfigFactory.parseString("parley.hashing.shard-allocation.rebalance-limit = 3\n"
+                        + "pekko.cluster.sharding.number-of-shards = 50"));
         assertEquals(HashingSettings.DEFAULTS, HashingSettings.fromConfig(ConfigFactory.parseResources("reference-hashing.conf")));
         var strategy = ConsistentHashShardAllocationStrategy.create(
                 ConfigFactory.parseString("parley.hashing.shard-allocation.rebalance-limit = 3").withFallback(config));

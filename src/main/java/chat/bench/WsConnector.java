@@ -100,7 +100,7 @@ final class WsConnector {
             if (failure != null) {
                 upgraded.completeExceptionally(new BenchFailure(describe(failure)));
             } else if (!response.isValid()) {
-                queue.complete();
+                completeQuietly(queue);
                 upgraded.completeExceptionally(new BenchFailure(
                         "upgrade refused: HTTP " + response.response().status().intValue()));
             } else {
@@ -131,10 +131,19 @@ final class WsConnector {
         return t.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
     }
 
+    /** Completing a queue twice throws; a socket may be closed by both the server and the run. */
+    private static void completeQuietly(BoundedSourceQueue<Message> queue) {
+        try {
+            queue.complete();
+        } catch (IllegalStateException alreadyCompleted) {
+            // closed already: nothing left to do
+        }
+    }
+
     /** Closes the socket by finishing our sending side. */
     static void close(BenchUser user) {
         if (user.outbox instanceof QueueOutbox q) {
-            q.queue.complete();
+            completeQuietly(q.queue);
         }
     }
 

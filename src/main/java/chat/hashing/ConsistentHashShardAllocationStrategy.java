@@ -115,13 +115,41 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         if (regions.isEmpty() || budget <= 0) {
             return Futures.successful(Set.of());
         }
-        Map<String, Collection<String>> byMember = new HashMap<>();
-        currentShardAllocations.forEach((ref, shards) ->
-                byMember.computeIfAbsent(regionId(ref), k -> new ArrayList<>())
-                        .addAll(CollectionConverters.asJava(shards)));
-        List<String> moves = placement.movesNeeded(byMember, regions.keySet(),
-                shardsToPlace(currentShardAllocations), rebalanceInProgress, budget);
+        // Only shards on reachable, staying members are moved by a rebalance: a hand-off from a
+        // crashed member would wait out the whole handoff-timeout while the shard's messages are
+        // buffered, and Pekko moves a departing member's shards anyway (downed: reallocated when
+        // its region terminates; leaving: handed off as the node shuts down).
+        Set<Address> unreachable = unreachableMembers();
+        Map<String, Collection<String>> movable = new HashMap<>();
+        currentShardAllocations.forEach((ref, shards) -> {
+            if (regions.containsValue(ref) && !unreachable.contains(fullAddress(ref))) {
+                movable.computeIfAbsent(regionId(ref), k -> new ArrayList<>()).addAll(CollectionConverters.asJava(shards));
+            }
+        });
+        Set<String> unreachableIds = new HashSet<>();
+        regions.forEach((id, ref) -> {
+            if (unreachable.contains(fullAddress(ref))) unreachableIds.add(id);
+        });
+        Set<String> space = shardsToPlace(currentShardAllocations);
+        List<String> moves = placement.movesNeeded(movable, regions.keySet(), space, rebalanceInProgress, budget);
+        if (!unreachableIds.isEmpty()) {
+            // nor towards a member that does not answer: it would get the shard only to buffer it
+            Map<String, String> desired = placement.desiredOwners(regions.keySet(), space);
+            moves.removeIf(shard -> unreachableIds.contains(desired.get(shard)));
+        }
         return Futures.successful(new HashSet<>(moves));
+    }
+
+    private Set<Address> unreachableMembers() {
+        Cluster c = cluster;
+        if (c == null) {
+            return Set.of();
+        }
+        Set<Address> out = new HashSet<>();
+        for (Member m : c.state().getUnreachable()) {
+            out.add(m.address());
+        }
+        return out;
     }
 
     /** Regions that may receive shards, by ring id; those on leaving or downed members are left out. */

@@ -98,14 +98,24 @@ final class Browser implements AutoCloseable {
     return !all(css).isEmpty();
   }
 
+  /** Finds and clicks in one waited step: a list re-rendered in between only means another try. */
   void click(String css) {
-    find(css).click();
+    await("click " + css, d -> {
+      List<WebElement> found = d.findElements(By.cssSelector(css));
+      if (found.isEmpty() || !found.get(0).isDisplayed()) return null;
+      found.get(0).click();
+      return true;
+    });
   }
 
   void type(String css, CharSequence... keys) {
-    WebElement field = find(css);
-    field.clear();
-    field.sendKeys(keys);
+    await("type into " + css, d -> {
+      List<WebElement> found = d.findElements(By.cssSelector(css));
+      if (found.isEmpty() || !found.get(0).isDisplayed()) return null;
+      found.get(0).clear();
+      found.get(0).sendKeys(keys);
+      return true;
+    });
   }
 
   void awaitText(String css, String expected) {

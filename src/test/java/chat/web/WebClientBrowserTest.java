@@ -34,14 +34,16 @@ import org.openqa.selenium.logging.LogEntry;
  * against a real Parley node: they register, chat both ways, watch ticks turn to read, see each
  * other online and then "last seen", make a group with a third user, share a picture and get back
  * to work after the server restarts. The steps run in order and share the browsers; screenshots of
- * the main screens land in docs/screenshots/.
+ * the main screens land in target/screenshots/ (docs/screenshots/ with -Dscreenshots.update=true,
+ * so that an ordinary test run never changes tracked files).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebClientBrowserTest {
   private static final String PASSWORD = "correct horse battery";
   private static final String DM = "dm:alice:bob";
-  private static final Path SCREENSHOTS = Path.of(System.getProperty("basedir", ".")).resolve("docs/screenshots");
+  private static final Path SCREENSHOTS = Path.of(System.getProperty("basedir", "."))
+      .resolve(Boolean.getBoolean("screenshots.update") ? "docs/screenshots" : "target/screenshots");
 
   @TempDir static Path work;
   private ServerUnderTest server;

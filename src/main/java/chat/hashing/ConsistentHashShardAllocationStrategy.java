@@ -52,7 +52,7 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
 
     private final ShardPlacement placement;
     private final int rebalanceLimit;
-    private final List<String> shardSpace;   // "0" .. number-of-shards - 1
+    private final Set<String> shardSpace;   // "0" .. number-of-shards - 1
     private volatile Cluster cluster;       // null outside a cluster (tests, single node without cluster)
 
     ConsistentHashShardAllocationStrategy(HashingSettings settings, int numberOfShards) {
@@ -65,7 +65,7 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         for (int i = 0; i < numberOfShards; i++) {
             space.add(Integer.toString(i));
         }
-        this.shardSpace = List.copyOf(space);
+        this.shardSpace = Set.copyOf(space);
     }
 
     /**
@@ -101,9 +101,8 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         if (regions.isEmpty()) {
             return Futures.successful(requester);
         }
-        Set<String> shards = shardsToPlace(currentShardAllocations);
-        shards.add(shardId);
-        String owner = placement.desiredOwners(regions.keySet(), shards).get(shardId);
+        Set<String> shards = shardsToPlace(currentShardAllocations, shardId);
+        String owner = placement.desiredOwner(regions.keySet(), shards, shardId);
         return Futures.successful(regions.get(owner));
     }
 
@@ -130,12 +129,11 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         regions.forEach((id, ref) -> {
             if (unreachable.contains(fullAddress(ref))) unreachableIds.add(id);
         });
-        Set<String> space = shardsToPlace(currentShardAllocations);
+        Set<String> space = shardsToPlace(currentShardAllocations, null);
         List<String> moves = placement.movesNeeded(movable, regions.keySet(), space, rebalanceInProgress, budget);
         if (!unreachableIds.isEmpty()) {
             // nor towards a member that does not answer: it would get the shard only to buffer it
-            Map<String, String> desired = placement.desiredOwners(regions.keySet(), space);
-            moves.removeIf(shard -> unreachableIds.contains(desired.get(shard)));
+            moves.removeIf(shard -> unreachableIds.contains(placement.desiredOwner(regions.keySet(), space, shard)));
         }
         return Futures.successful(new HashSet<>(moves));
     }
@@ -179,10 +177,26 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         return out;
     }
 
-    /** The shard-id space plus any allocated id outside it (a custom extractor's). */
-    private Set<String> shardsToPlace(Map<ActorRef, IndexedSeq<String>> allocations) {
+    /**
+     * The shard-id space plus any allocated id outside it (a custom extractor's) and {@code extra}.
+     * Usually nothing is outside, and the same unmodifiable set is returned every time, which lets
+     * the placement's cache answer without comparing sets.
+     */
+    private Set<String> shardsToPlace(Map<ActorRef, IndexedSeq<String>> allocations, String extra) {
+        Set<String> outside = new HashSet<>();
+        if (extra != null && !shardSpace.contains(extra)) {
+            outside.add(extra);
+        }
+        allocations.values().forEach(shards -> CollectionConverters.asJava(shards).forEach(id -> {
+            if (!shardSpace.contains(id)) {
+                outside.add(id);
+            }
+        }));
+        if (outside.isEmpty()) {
+            return shardSpace;
+        }
         Set<String> all = new HashSet<>(shardSpace);
-        allocations.values().forEach(s -> all.addAll(CollectionConverters.asJava(s)));
+        all.addAll(outside);
         return all;
     }
 

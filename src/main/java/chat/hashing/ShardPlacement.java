@@ -24,6 +24,7 @@ public final class ShardPlacement {
     private Set<String> ringMembers = Set.of();
     // the last answer: a hand-off round asks again about the same sets once per moved shard
     private Set<String> lastShards = Set.of();
+    private Collection<String> lastShardsInput;   // the caller's collection behind lastShards (read-only use)
     private Map<String, String> lastDesired = Map.of();
     private HashRing lastRing;
     private String[] lastOrder = new String[0];
@@ -40,15 +41,30 @@ public final class ShardPlacement {
 
     /** Desired member for every shard; empty if there are no members. */
     public Map<String, String> desiredOwners(Collection<String> members, Collection<String> shards) {
-        Map<String, String> out = new HashMap<>(shards.size() * 2);
         if (members.isEmpty() || shards.isEmpty()) {
-            return out;
+            return new HashMap<>();
         }
-        Set<String> shardSet = new HashSet<>(shards);
+        return new HashMap<>(placed(members, shards));
+    }
+
+    /** Desired member of one shard of {@code shards} (which must contain it); null without members. */
+    public String desiredOwner(Collection<String> members, Collection<String> shards, String shard) {
+        if (members.isEmpty() || shards.isEmpty()) {
+            return null;
+        }
+        return placed(members, shards).get(shard);
+    }
+
+    /** The placement of {@code shards} over {@code members}, recomputed only when either changed. */
+    private Map<String, String> placed(Collection<String> members, Collection<String> shards) {
         HashRing r = ringFor(members);
-        if (shardSet.equals(lastShards) && r == lastRing) {
-            return new HashMap<>(lastDesired);
+        // the coordinator passes the same shard space every time: skip the copy and compare then
+        if (r == lastRing && (shards == lastShardsInput || lastShards.equals(asSet(shards)))) {
+            lastShardsInput = shards;
+            return lastDesired;
         }
+        Set<String> shardSet = asSet(shards);
+        Map<String, String> out = new HashMap<>(shards.size() * 2);
         String[] ordered = canonicalOrder(r, shardSet);
         long[] keyHashes = new long[ordered.length];
         for (int i = 0; i < ordered.length; i++) {
@@ -60,10 +76,15 @@ public final class ShardPlacement {
             out.put(ordered[i], ids.get(owners[i]));
         }
         lastShards = shardSet;
+        lastShardsInput = shards;
         lastRing = r;
         lastDesired = Map.copyOf(out);
         lastOrder = ordered;
-        return out;
+        return lastDesired;
+    }
+
+    private static Set<String> asSet(Collection<String> shards) {
+        return shards instanceof Set<String> set ? set : new HashSet<>(shards);
     }
 
     /**

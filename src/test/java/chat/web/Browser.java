@@ -179,7 +179,8 @@ final class Browser implements AutoCloseable {
     await("status " + String.join("|", statuses) + " of '" + text + "'", d -> {
       WebElement bubble = messageNow(text);
       String status = bubble == null ? null : bubble.getDomAttribute("data-status");
-      return List.of(statuses).contains(status) ? status : null;
+      // List.of(...).contains(null) throws: no bubble (yet) or no status simply means "not yet"
+      return status != null && List.of(statuses).contains(status) ? status : null;
     });
   }
 

@@ -235,8 +235,7 @@ public final class ParleyServer {
   private static Config withDatabaseDefaults(Config config, Path dataDir) {
     // a --config file may set the URL through a substitution (conf/cluster.conf: ${?PARLEY_DB_URL})
     if (!config.resolve().getString("parley.db.url").isEmpty()) return config;
-    String url = "jdbc:h2:file:" + dataDir.resolve("parley") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
-    return config.withValue("parley.db.url", ConfigValueFactory.fromAnyRef(url))
+    return config.withValue("parley.db.url", ConfigValueFactory.fromAnyRef(Database.embeddedH2Url(dataDir)))
         .withValue("parley.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
   }
 

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import chat.storage.Schema;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+import chat.testing.EntityKit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,8 +19,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,23 +29,11 @@ class UserEntityTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   private static ActorTestKit startKit(Path dir) {
-    String url = "jdbc:h2:file:" + dir.resolve("parley") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
-    Schema.ensure(url, "sa", "");
-    Config config = ConfigFactory.parseMap(Map.of(
-            "parley.db.url", url,
-            "parley.chat.snapshot-every", 5,
-            "pekko.remote.artery.canonical.port", 0,
-            "pekko.actor.testkit.typed.system-shutdown-default", "60s",
-            "pekko.actor.testkit.typed.throw-on-shutdown-timeout", false))
-        .withFallback(ConfigFactory.parseResources("parley-runtime.conf"))
-        .withFallback(ConfigFactory.defaultReference())
-        .resolve();
-    ActorTestKit kit = ActorTestKit.create("user-entity-test", config);
-    Cluster cluster = Cluster.get(kit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    ChatSettings settings = ChatSettings.from(config.getConfig("parley"));
-    ClusterSharding.get(kit.system()).init(Entity.of(User.TYPE_KEY, e -> User.create(e, settings, sealer(url), MediaRetention.NONE)));
-    return kit;
+    EntityKit entities = EntityKit.start("user-entity-test", dir, Map.of("parley.chat.snapshot-every", 5));
+    ChatSettings settings = ChatSettings.from(entities.parley());
+    ClusterSharding.get(entities.kit().system()).init(Entity.of(User.TYPE_KEY,
+        e -> User.create(e, settings, entities.sealer(), MediaRetention.NONE)));
+    return entities.kit();
   }
 
   private static EntityRef<User.Command> user(ActorTestKit kit, String id) {
@@ -168,12 +152,5 @@ class UserEntityTest {
     } finally {
       again.shutdownTestKit();
     }
-  }
-
-  private static chat.ephemeral.Sealer sealer(String url) {
-    org.h2.jdbcx.JdbcDataSource ds = new org.h2.jdbcx.JdbcDataSource();
-    ds.setURL(url);
-    ds.setUser("sa");
-    return new chat.ephemeral.Sealer(ds);
   }
 }

@@ -62,11 +62,11 @@ final class MediaProbe {
 
   /** RIFF/WEBP: the first chunk is VP8 (lossy), VP8L (lossless) or VP8X (extended, carries the canvas size). */
   private static Facts webpFacts(Path file) throws IOException {
-    ByteBuffer head = ByteBuffer.allocate(30).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer head;
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      while (head.hasRemaining() && ch.read(head) > 0) { }
+      head = readAt(ch, 0, 30).order(ByteOrder.LITTLE_ENDIAN);
     }
-    if (head.position() < 30) return Facts.UNKNOWN;
+    if (head.remaining() < 30) return Facts.UNKNOWN;
     String chunk = new String(head.array(), 12, 4, java.nio.charset.StandardCharsets.US_ASCII);
     return switch (chunk) {
       case "VP8 " -> new Facts(head.getShort(26) & 0x3FFF, head.getShort(28) & 0x3FFF, null);
@@ -148,5 +148,16 @@ final class MediaProbe {
       writer.dispose();
     }
     return target;
+  }
+
+  /** Up to {@code length} bytes of the file from {@code position} (fewer at its end), ready to read. */
+  static ByteBuffer readAt(FileChannel channel, long position, int length) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(length);
+    while (buffer.hasRemaining()) {
+      int read = channel.read(buffer, position + buffer.position());
+      if (read < 0) break;
+    }
+    buffer.flip();
+    return buffer;
   }
 }

@@ -35,7 +35,7 @@ final class Mp4Header {
   private void walk(long start, long end, int depth) throws IOException {
     long position = start;
     while (position + 8 <= end && boxesSeen++ < MAX_BOXES) {
-      ByteBuffer header = readAt(position, 16);
+      ByteBuffer header = MediaProbe.readAt(channel, position, 16);
       if (header.remaining() < 8) return;
       long size = header.getInt(0) & 0xFFFFFFFFL;
       String type = new String(header.array(), 4, 4, StandardCharsets.ISO_8859_1);
@@ -61,7 +61,7 @@ final class Mp4Header {
   }
 
   private void readMovieHeader(long payload, long length) throws IOException {
-    ByteBuffer b = readAt(payload, (int) Math.min(length, 32));
+    ByteBuffer b = MediaProbe.readAt(channel, payload, (int) Math.min(length, 32));
     int version = b.get(0);
     long timescale;
     long duration;
@@ -79,7 +79,7 @@ final class Mp4Header {
 
   private void readTrackHeader(long payload, long length) throws IOException {
     if (width != null) return;
-    ByteBuffer b = readAt(payload, (int) Math.min(length, 96));
+    ByteBuffer b = MediaProbe.readAt(channel, payload, (int) Math.min(length, 96));
     int at = b.get(0) == 1 ? 88 : 76;
     if (b.remaining() < at + 8) return;
     int w = b.getInt(at) >>> 16;
@@ -88,15 +88,5 @@ final class Mp4Header {
       width = w;
       height = h;
     }
-  }
-
-  private ByteBuffer readAt(long position, int length) throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocate(length);
-    while (buffer.hasRemaining()) {
-      int read = channel.read(buffer, position + buffer.position());
-      if (read < 0) break;
-    }
-    buffer.flip();
-    return buffer;
   }
 }

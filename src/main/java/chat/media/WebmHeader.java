@@ -41,7 +41,7 @@ final class WebmHeader {
   private void walk(long start, long end) throws IOException {
     long position = start;
     while (position < end && !reachedClusters && elementsSeen++ < MAX_ELEMENTS) {
-      ByteBuffer head = readAt(position, 12);
+      ByteBuffer head = MediaProbe.readAt(channel, position, 12);
       if (head.remaining() < 2) return;
       int idLength = vintLength(head.get(0));
       if (idLength == 0 || idLength > 4 || head.remaining() < idLength + 1) return;
@@ -65,7 +65,7 @@ final class WebmHeader {
       } else if (id == SEGMENT || id == INFO || id == TRACKS || id == TRACK_ENTRY || id == VIDEO) {
         walk(payload, payloadEnd);
       } else if (size != UNKNOWN_SIZE && size <= 8) {
-        ByteBuffer value = readAt(payload, (int) size);
+        ByteBuffer value = MediaProbe.readAt(channel, payload, (int) size);
         if (id == TIMECODE_SCALE) timecodeScale = unsigned(value);
         else if (id == DURATION) duration = size == 4 ? (double) value.getFloat(0) : size == 8 ? value.getDouble(0) : null;
         else if (id == PIXEL_WIDTH && width == null) width = (int) unsigned(value);
@@ -87,15 +87,5 @@ final class WebmHeader {
     long v = 0;
     for (int i = 0; i < value.remaining(); i++) v = (v << 8) | (value.get(i) & 0xFF);
     return v;
-  }
-
-  private ByteBuffer readAt(long position, int length) throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocate(length);
-    while (buffer.hasRemaining()) {
-      int read = channel.read(buffer, position + buffer.position());
-      if (read < 0) break;
-    }
-    buffer.flip();
-    return buffer;
   }
 }

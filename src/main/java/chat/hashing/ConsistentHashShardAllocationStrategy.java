@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Address;
@@ -140,14 +141,7 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
 
     private Set<Address> unreachableMembers() {
         Cluster c = cluster;
-        if (c == null) {
-            return Set.of();
-        }
-        Set<Address> out = new HashSet<>();
-        for (Member m : c.state().getUnreachable()) {
-            out.add(m.address());
-        }
-        return out;
+        return c == null ? Set.of() : addressesOf(c.state().getUnreachable(), m -> true);
     }
 
     /** Regions that may receive shards, by ring id; those on leaving or downed members are left out. */
@@ -164,13 +158,14 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
 
     private Set<Address> departingMembers() {
         Cluster c = cluster;
-        if (c == null) {
-            return Set.of();
-        }
+        return c == null ? Set.of() : addressesOf(c.state().getMembers(), m -> m.status() == MemberStatus.leaving()
+                || m.status() == MemberStatus.exiting() || m.status() == MemberStatus.down());
+    }
+
+    private static Set<Address> addressesOf(Iterable<Member> members, Predicate<Member> which) {
         Set<Address> out = new HashSet<>();
-        for (Member m : c.state().getMembers()) {
-            MemberStatus s = m.status();
-            if (s == MemberStatus.leaving() || s == MemberStatus.exiting() || s == MemberStatus.down()) {
+        for (Member m : members) {
+            if (which.test(m)) {
                 out.add(m.address());
             }
         }

@@ -63,7 +63,7 @@ public final class GroupCommitJournalDao extends DefaultJournalDao {
               batch.rows().addAll(CollectionConverters.asJava(p.rows()));
               return batch;
             })
-        .mapAsync(parallelism, batch -> commit(batch, intervalNanos, mat))
+        .mapAsync(parallelism, batch -> commit(batch, intervalNanos))
         .to(Sink.ignore())
         .run(mat);
   }
@@ -74,7 +74,7 @@ public final class GroupCommitJournalDao extends DefaultJournalDao {
     return new Batch(done, new ArrayList<>(CollectionConverters.asJava(p.rows())));
   }
 
-  private CompletionStage<BoxedUnit> commit(Batch batch, long intervalNanos, Materializer mat) {
+  private CompletionStage<BoxedUnit> commit(Batch batch, long intervalNanos) {
     long started = System.nanoTime();
     CompletionStage<BoxedUnit> written = FutureConverters.asJava(
         writeJournalRows(CollectionConverters.asScala(batch.rows()).toList()));

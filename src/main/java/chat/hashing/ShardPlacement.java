@@ -96,16 +96,14 @@ public final class ShardPlacement {
     public List<String> movesNeeded(Map<String, ? extends Collection<String>> shardsByMember,
                                     Collection<String> eligibleMembers, Collection<String> shardSpace,
                                     Set<String> skip, int budget) {
-        List<String> all = new ArrayList<>();
-        shardsByMember.values().forEach(all::addAll);
-        Map<String, String> desired = desiredOwners(eligibleMembers, shardSpace);
         List<String> moves = new ArrayList<>();
-        if (desired.isEmpty() || budget <= 0) {
+        if (eligibleMembers.isEmpty() || shardSpace.isEmpty() || budget <= 0) {
             return moves;
         }
-        Map<String, String> current = new HashMap<>(all.size() * 2);
+        Map<String, String> desired = placed(eligibleMembers, shardSpace);
+        Map<String, String> current = new HashMap<>();
         shardsByMember.forEach((member, shards) -> shards.forEach(s -> current.put(s, member)));
-        for (String shard : lastOrder) {   // the canonical order desiredOwners just used
+        for (String shard : lastOrder) {   // the canonical order that placement used
             if (moves.size() >= budget) {
                 break;
             }

@@ -1,6 +1,7 @@
 package chat.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -173,6 +174,13 @@ class ClusterTest {
          WsClient watcher = WsClient.connect(leaving.httpPort, token("bob3"))) {
       watcher.awaitType("hello");
       sender.awaitMore(20, Duration.ofSeconds(30));
+      leaving.process.requestStop();
+      // The drain: health turns 503 first and the node's open sockets stay up for parley.leave.drain
+      // (3 s from that moment), so a load balancer marks the node down before its clients reconnect.
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (TestCluster.health(leaving) != 503 && System.nanoTime() < deadline) Thread.sleep(20);
+      assertFalse(watcher.isClosed(), "a leaving node keeps its sockets open while health says 503");
+      assertEquals(503, TestCluster.health(leaving), "a leaving node answers 503");
       assertTrue(leaving.process.terminate(Duration.ofSeconds(60)), "the leaving node exits within 60 s");
       int closeCode = watcher.awaitClose(Duration.ofSeconds(5));
       assertNotEquals(-2, closeCode, "the leaving node closed its client's socket");

@@ -82,8 +82,13 @@ public final class ServerProcess implements AutoCloseable {
 
   /** SIGTERM: the node runs Coordinated Shutdown (a graceful leave in a cluster); waits for the exit. */
   public boolean terminate(Duration timeout) throws InterruptedException {
-    process.destroy();
+    requestStop();
     return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** SIGTERM without waiting: the node runs its graceful shutdown (a leave, in a cluster). */
+  public void requestStop() {
+    process.destroy();
   }
 
   /** SIGKILL: the JVM gets no chance to flush or shut down. */

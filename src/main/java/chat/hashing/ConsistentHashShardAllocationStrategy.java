@@ -42,7 +42,7 @@ import scala.jdk.javaapi.CollectionConverters;
  *
  * <p>Use it when initialising sharding:
  * <pre>{@code
- * var strategy = ConsistentHashShardAllocationStrategy.create(system.settings().config());
+ * var strategy = ConsistentHashShardAllocationStrategy.create(system.settings().config(), User.TYPE_KEY.name());
  * sharding.init(Entity.of(User.TYPE_KEY, ctx -> User.create(ctx.getEntityId()))
  *     .withAllocationStrategy(strategy));
  * }</pre>
@@ -56,11 +56,11 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
     private final Set<String> shardSpace;   // "0" .. number-of-shards - 1
     private volatile Cluster cluster;       // null outside a cluster (tests, single node without cluster)
 
-    ConsistentHashShardAllocationStrategy(HashingSettings settings, int numberOfShards) {
+    ConsistentHashShardAllocationStrategy(HashingSettings settings, int numberOfShards, String entityType) {
         if (numberOfShards < 1) {
             throw new IllegalArgumentException("number of shards must be >= 1, got " + numberOfShards);
         }
-        this.placement = new ShardPlacement(settings);
+        this.placement = new ShardPlacement(settings, entityType);
         this.rebalanceLimit = settings.shardRebalanceLimit();
         List<String> space = new ArrayList<>(numberOfShards);
         for (int i = 0; i < numberOfShards; i++) {
@@ -70,16 +70,18 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
     }
 
     /**
-     * From {@code parley.hashing} and {@code pekko.cluster.sharding.number-of-shards} in {@code config}
-     * (which must include reference-hashing.conf and Pekko's reference.conf).
+     * For the shards of {@code entityType} (the entity type key's name), from {@code parley.hashing}
+     * and {@code pekko.cluster.sharding.number-of-shards} in {@code config} (which must include
+     * reference-hashing.conf and Pekko's reference.conf).
      */
-    public static ConsistentHashShardAllocationStrategy create(Config config) {
+    public static ConsistentHashShardAllocationStrategy create(Config config, String entityType) {
         return new ConsistentHashShardAllocationStrategy(HashingSettings.fromConfig(config),
-                config.getInt("pekko.cluster.sharding.number-of-shards"));
+                config.getInt("pekko.cluster.sharding.number-of-shards"), entityType);
     }
 
-    public static ConsistentHashShardAllocationStrategy create(HashingSettings settings, int numberOfShards) {
-        return new ConsistentHashShardAllocationStrategy(settings, numberOfShards);
+    public static ConsistentHashShardAllocationStrategy create(HashingSettings settings, int numberOfShards,
+                                                               String entityType) {
+        return new ConsistentHashShardAllocationStrategy(settings, numberOfShards, entityType);
     }
 
     /** Called by the shard coordinator before first use. */

@@ -16,10 +16,18 @@ import java.util.TreeSet;
  * the same answer from the same sets, and the answer does not depend on allocation history, which
  * is what lets a rebalance move exactly the shards whose owner changed and then stop.
  *
+ * <p>A shard's key on the ring is {@code <key space>/<shard id>}, the key space being the entity
+ * type: shard "17" of users and shard "17" of accounts are then placed independently. Without it every
+ * entity type would put the same shard ids on the same node, so the shards moved by a membership
+ * change would be the same ids in every type, and the share that moves would vary as if there were
+ * only one type's worth of shards (with a few hundred users, 3 -> 4 nodes moved over 35% of the
+ * allocated shards in about 2% of random memberships, against 0.05% with the types apart).
+ *
  * <p>Not thread-safe (it caches the last ring); the shard coordinator calls it from one actor.
  */
 public final class ShardPlacement {
     private final HashingSettings settings;
+    private final String keySpace;
     private HashRing ring;          // last ring built, reused while membership is unchanged
     private Set<String> ringMembers = Set.of();
     // the last answer: a hand-off round asks again about the same sets once per moved shard
@@ -31,8 +39,13 @@ public final class ShardPlacement {
     // shard ids are few and long-lived: hash each once (bounded, in case ids are not)
     private final Map<String, Long> hashes = new HashMap<>();
 
-    public ShardPlacement(HashingSettings settings) {
+    /** Placement of the shards of one entity type, {@code keySpace} (any non-blank name). */
+    public ShardPlacement(HashingSettings settings, String keySpace) {
+        if (keySpace == null || keySpace.isBlank()) {
+            throw new IllegalArgumentException("a shard placement needs a key space (the entity type)");
+        }
         this.settings = settings;
+        this.keySpace = keySpace + "/";
     }
 
     public HashingSettings settings() {
@@ -130,7 +143,7 @@ public final class ShardPlacement {
             if (hashes.size() > 1_000_000) {
                 hashes.clear();
             }
-            h = r.hashKey(shard);
+            h = r.hashKey(keySpace + shard);
             hashes.put(shard, h);
         }
         return h;

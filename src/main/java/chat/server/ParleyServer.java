@@ -117,16 +117,16 @@ public final class ParleyServer {
       // Shards are placed on nodes by the consistent-hash ring (one strategy per entity type: each
       // type's coordinator owns its own), so scaling moves about 1/(n+1) of them (docs/cluster.md).
       sharding.init(Entity.of(User.TYPE_KEY, entity -> User.create(entity, chat, sealer, media))
-          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config)));
+          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config, User.TYPE_KEY.name())));
       sharding.init(Entity.of(Account.TYPE_KEY, entity -> Account.create(entity, chat.passivateAfter()))
-          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config)));
+          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config, Account.TYPE_KEY.name())));
       sharding.init(Entity.of(Presence.TYPE_KEY, entity -> Presence.create(entity, presenceSettings))
-          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config)));
+          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config, Presence.TYPE_KEY.name())));
       Group.Settings groupSettings = Groups.settings(parley);
       // Groups with unfinished fan-out must resume after a crash even if nobody touches them:
       // remembered entities (kept in the journal) restart on startup; idle groups passivate and are forgotten.
       sharding.init(Entity.of(Group.TYPE_KEY, entity -> Group.create(entity, groupSettings, sealer, media))
-          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config))
+          .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config, Group.TYPE_KEY.name()))
           .withSettings(ClusterShardingSettings.create(system)
               .withRememberEntities(true)
               .withRememberEntitiesStoreMode(ClusterShardingSettings.rememberEntitiesStoreModeEventSourced())));

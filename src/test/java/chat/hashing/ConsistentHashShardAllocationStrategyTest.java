@@ -30,6 +30,7 @@ import scala.jdk.javaapi.CollectionConverters;
  */
 class ConsistentHashShardAllocationStrategyTest {
     static final int SHARDS = 1000;
+    static final String TYPE = "Test";   // the entity type, the key space of shard ids on the ring
     static final int LIMIT = 10;
     static ActorTestKit testKit;
     static final List<ActorRef> regions = new ArrayList<>();
@@ -50,7 +51,7 @@ class ConsistentHashShardAllocationStrategyTest {
     /** What the coordinator knows: region -> shards, and how it reacts to the strategy's answers. */
     static final class Coordinator {
         final ConsistentHashShardAllocationStrategy strategy =
-                ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS, SHARDS);
+                ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS, SHARDS, TYPE);
         final Map<ActorRef, List<String>> allocations = new LinkedHashMap<>();
         final Map<String, ActorRef> moved = new HashMap<>();   // shard -> region it was moved to
         int rounds;
@@ -131,7 +132,7 @@ class ConsistentHashShardAllocationStrategyTest {
         for (int s = 0; s < SHARDS; s++) {
             shards.add(String.valueOf(s));
         }
-        new ShardPlacement(HashingSettings.DEFAULTS).desiredOwners(byId.keySet(), shards)
+        new ShardPlacement(HashingSettings.DEFAULTS, TYPE).desiredOwners(byId.keySet(), shards)
                 .forEach((shard, owner) -> c.allocations.get(byId.get(owner)).add(shard));
         assertTrue(await(c.strategy.rebalance(c.view(), Set.of())).isEmpty(), "bulk placement is not settled");
         return c;
@@ -140,7 +141,7 @@ class ConsistentHashShardAllocationStrategyTest {
     @Test
     void shardsGoToTheirRingOwnerWithinTheLoadBound() {
         Coordinator c = allocatedOneByOne(regions.subList(0, 3));
-        Map<String, String> desired = new ShardPlacement(HashingSettings.DEFAULTS).desiredOwners(
+        Map<String, String> desired = new ShardPlacement(HashingSettings.DEFAULTS, TYPE).desiredOwners(
                 regions.subList(0, 3).stream().map(c.strategy::regionId).toList(), c.placement().keySet());
         c.placement().forEach((shard, region) -> assertEquals(desired.get(shard), c.strategy.regionId(region)));
         int cap = (int) Math.ceil(1.25 * SHARDS / 3);
@@ -229,8 +230,25 @@ class ConsistentHashShardAllocationStrategyTest {
     }
 
     @Test
+    void entityTypesPlaceTheSameShardIdsIndependently() {
+        var strategy = ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS, SHARDS, TYPE);
+        List<String> members = regions.stream().map(strategy::regionId).toList();
+        List<String> shards = new ArrayList<>();
+        for (int s = 0; s < SHARDS; s++) {
+            shards.add(String.valueOf(s));
+        }
+        Map<String, String> users = new ShardPlacement(HashingSettings.DEFAULTS, "User").desiredOwners(members, shards);
+        Map<String, String> accounts = new ShardPlacement(HashingSettings.DEFAULTS, "Account").desiredOwners(members, shards);
+        assertEquals(users, new ShardPlacement(HashingSettings.DEFAULTS, "User").desiredOwners(members, shards),
+                "the same type places the same way");
+        long together = shards.stream().filter(s -> users.get(s).equals(accounts.get(s))).count();
+        // independent placements over 4 members agree on about a quarter of the ids, not on all of them
+        assertTrue(together > SHARDS / 8 && together < SHARDS / 2, together + " of " + SHARDS + " shard ids share a node");
+    }
+
+    @Test
     void allocationWithNoRegionsFallsBackToTheRequester() {
-        var strategy = ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS, SHARDS);
+        var strategy = ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS, SHARDS, TYPE);
         assertEquals(regions.get(0), await(strategy.allocateShard(regions.get(0), "7", Map.of())));
         assertTrue(await(strategy.rebalance(Map.of(), Set.of())).isEmpty());
     }
@@ -239,7 +257,7 @@ class ConsistentHashShardAllocationStrategyTest {
     void regionsAreNamedByHostAndPort() {
         assertEquals("10.0.0.7:2552",
                 ConsistentHashShardAllocationStrategy.nodeIdOf(new Address("pekko", "Parley", "10.0.0.7", 2552)));
-        var strategy = ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS, SHARDS);
+        var strategy = ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS, SHARDS, TYPE);
         assertEquals(4, regions.stream().map(strategy::regionId).distinct().count(), "simulated regions must differ");
     }
 
@@ -250,7 +268,7 @@ class ConsistentHashShardAllocationStrategyTest {
                         + "pekko.cluster.sharding.number-of-shards = 50"));
         assertEquals(HashingSettings.DEFAULTS, HashingSettings.fromConfig(ConfigFactory.parseResources("reference-hashing.conf")));
         var strategy = ConsistentHashShardAllocationStrategy.create(
-                ConfigFactory.parseString("parley.hashing.shard-allocation.rebalance-limit = 3").withFallback(config));
+                ConfigFactory.parseString("parley.hashing.shard-allocation.rebalance-limit = 3").withFallback(config), TYPE);
         Coordinator c = new Coordinator(regions.subList(0, 1));
         for (int s = 0; s < 50; s++) {
             c.allocate(String.valueOf(s));

@@ -50,7 +50,7 @@ public final class RingBalanceReport {
         int seedsWithStrays = 0;
         for (int s = 0; s < seeds; s++) {
             List<String> members = HashRingTest.nodeIds(4, 5000L + s);
-            ShardPlacement placement = new ShardPlacement(HashingSettings.DEFAULTS);
+            ShardPlacement placement = new ShardPlacement(HashingSettings.DEFAULTS, "User");
             var three = placement.desiredOwners(members.subList(0, 3), shards);
             var four = placement.desiredOwners(members, shards);
             int moved = 0;

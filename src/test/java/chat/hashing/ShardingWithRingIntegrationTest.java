@@ -47,8 +47,8 @@ class ShardingWithRingIntegrationTest {
                 return null;
             });
 
-            var strategy = ConsistentHashShardAllocationStrategy.create(kit.system().settings().config());
             EntityTypeKey<Ping> type = EntityTypeKey.create(Ping.class, "Ping");
+            var strategy = ConsistentHashShardAllocationStrategy.create(kit.system().settings().config(), type.name());
             ActorRef<ShardingEnvelope<Ping>> region = ClusterSharding.get(kit.system()).init(
                     Entity.of(type, ctx -> Behaviors.<Ping>receiveMessage(p -> {
                         p.replyTo().tell("pong " + ctx.getEntityId());

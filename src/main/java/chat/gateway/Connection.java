@@ -53,18 +53,28 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private record Reregister() implements Msg {}
   /** This node is leaving the cluster: the client should reconnect (to another node) and sync. */
   public record NodeLeaving() implements Msg {}
+  /**
+   * The socket's outbound queue, sent once the WebSocket's stream is materialised (local only: the
+   * queue lives in the socket's own stream, so frames go straight into it with no extra hop).
+   */
+  public record OutboundReady(BoundedSourceQueue<Message> queue) implements Msg {}
+  /** A frame emitted before the outbound queue existed. */
+  private record EarlyFrame(String json, boolean essential) {}
 
   public enum StreamAck { INSTANCE }
 
   private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
 
-  public static Behavior<Msg> create(String userId, Gateway gateway, BoundedSourceQueue<Message> out) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Connection(ctx, timers, userId, gateway, out)));
+  /** A connection whose outbound queue arrives later, as {@link OutboundReady}. */
+  public static Behavior<Msg> create(String userId, Gateway gateway) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Connection(ctx, timers, userId, gateway)));
   }
 
   private final String userId;
   private final Gateway gateway;
-  private final BoundedSourceQueue<Message> out;
+  /** Null until the socket's stream is materialised; frames emitted before wait in {@code early}. */
+  private BoundedSourceQueue<Message> out;
+  private final ArrayDeque<EarlyFrame> early = new ArrayDeque<>();
   private final TimerScheduler<Msg> timers;
   private final EntityRef<User.Command> user;
   private final ActorRef<User.Outbound> asUserListener;
@@ -85,11 +95,10 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private long lastActivityReport;
   private boolean closed;
 
-  private Connection(ActorContext<Msg> ctx, TimerScheduler<Msg> timers, String userId, Gateway gateway, BoundedSourceQueue<Message> out) {
+  private Connection(ActorContext<Msg> ctx, TimerScheduler<Msg> timers, String userId, Gateway gateway) {
     super(ctx);
     this.userId = userId;
     this.gateway = gateway;
-    this.out = out;
     this.timers = timers;
     this.user = gateway.sharding.entityRefFor(User.TYPE_KEY, userId);
     this.asUserListener = ctx.messageAdapter(User.Outbound.class, FromUser::new);
@@ -136,17 +145,36 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       case StreamEnded e -> {
         return stop();
       }
-      case NodeLeaving l -> {
-        // the frames already queued go out first, then the socket closes; the client resyncs elsewhere
-        closed = true;
-        try {
-          out.complete();
-        } catch (IllegalStateException alreadyClosed) {
-          // the client went away first
+      case NodeLeaving l -> closeOutbound(); // the frames already queued go out first; the client resyncs elsewhere
+      case OutboundReady r -> {
+        out = r.queue();
+        if (closed) {
+          closeOutbound();
+        } else {
+          while (!early.isEmpty()) {
+            EarlyFrame f = early.pollFirst();
+            emit(f.json(), f.essential());
+          }
         }
       }
     }
-    return closed ? stop() : this;
+    // a socket closed before its queue arrived stays until then, so that the close reaches the client
+    return closed && out != null ? stop() : this;
+  }
+
+  /** Completing the queue closes the socket after the frames already buffered. */
+  private void closeOutbound() {
+    closed = true;
+    if (out == null) return;
+    try {
+      out.complete();
+    } catch (IllegalStateException alreadyClosed) {
+      // the client went away first
+    }
+  }
+
+  private int outboundBacklog() {
+    return out == null ? early.size() : out.size();
   }
 
   private Behavior<Msg> stop() {
@@ -362,7 +390,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private void loadNextPage() {
     if (closed || !replaying) return;
     int page = gateway.settings.syncPageSize();
-    if (out.size() + page > gateway.settings.outboundBuffer()) {
+    if (outboundBacklog() + page > gateway.settings.outboundBuffer()) {
       timers.startSingleTimer(new LoadNextPage(), Duration.ofMillis(20)); // let the socket drain first
       return;
     }
@@ -414,22 +442,22 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
    */
   private void emit(String json, boolean essential) {
     if (closed) return;
-    if (!essential && out.size() * 2 >= gateway.settings.outboundBuffer()) {
+    if (!essential && outboundBacklog() * 2 >= gateway.settings.outboundBuffer()) {
       gateway.droppedLive.increment();
+      return;
+    }
+    if (out == null) {
+      if (early.size() < gateway.settings.outboundBuffer()) early.addLast(new EarlyFrame(json, essential));
+      else if (essential) closeOutbound();
       return;
     }
     QueueOfferResult result = out.offer(TextMessage.create(json));
     if (result == QueueOfferResult.enqueued()) {
       gateway.framesOut.increment();
     } else if (essential) {
-      // completing the queue closes the socket after the frames already buffered
+      // dropping a chat frame would break the stream's gapless order: close, the client resyncs
       gateway.slowClosed.increment();
-      closed = true;
-      try {
-        out.complete();
-      } catch (IllegalStateException alreadyClosed) {
-        // the client went away first
-      }
+      closeOutbound();
     }
   }
 

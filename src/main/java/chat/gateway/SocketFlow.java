@@ -9,8 +9,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -23,10 +21,16 @@ public final class SocketFlow {
   private SocketFlow() {}
 
   public static Flow<Message, Message, NotUsed> create(String userId, Gateway gateway) {
-    Pair<BoundedSourceQueue<Message>, Source<Message, NotUsed>> outbound =
-        Source.<Message>queue(gateway.settings.outboundBuffer()).preMaterialize(gateway.system);
     ActorRef<Connection.Msg> connection = gateway.system.systemActorOf(
-        Connection.create(userId, gateway, outbound.first()), "ws-" + SOCKET_IDS.incrementAndGet(), Props.empty());
+        Connection.create(userId, gateway), "ws-" + SOCKET_IDS.incrementAndGet(), Props.empty());
+    // The queue is materialised inside the socket's own stream (not pre-materialised on its own):
+    // an outbound frame then goes from the Connection straight into the socket's stream, without
+    // a second stream actor and a publisher/subscriber hop, and each socket holds one stream less.
+    Source<Message, NotUsed> outbound = Source.<Message>queue(gateway.settings.outboundBuffer())
+        .mapMaterializedValue(queue -> {
+          connection.tell(new Connection.OutboundReady(queue));
+          return NotUsed.notUsed();
+        });
     int maxBytes = gateway.settings.maxFrameBytes();
     int maxText = gateway.settings.maxTextLength();
     Sink<Message, NotUsed> inbound = Flow.<Message>create()
@@ -37,7 +41,7 @@ public final class SocketFlow {
             Connection.StreamAck.INSTANCE,
             new Connection.StreamEnded(),
             failure -> new Connection.StreamEnded()));
-    return Flow.fromSinkAndSourceCoupled(inbound, outbound.second());
+    return Flow.fromSinkAndSourceCoupled(inbound, outbound);
   }
 
   /** Reads one message, never more than the frame limit of it into memory, and parses it. */

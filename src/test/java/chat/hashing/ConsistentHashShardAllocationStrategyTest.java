@@ -112,6 +112,15 @@ class ConsistentHashShardAllocationStrategyTest {
         }
     }
 
+    /** "0" .. SHARDS - 1, the ids of Pekko's default message extractor. */
+    static List<String> shardSpace() {
+        List<String> space = new ArrayList<>(SHARDS);
+        for (int s = 0; s < SHARDS; s++) {
+            space.add(String.valueOf(s));
+        }
+        return space;
+    }
+
     /** Every shard allocated one by one through the strategy, as the coordinator does on first use. */
     static Coordinator allocatedOneByOne(List<ActorRef> regions) {
         Coordinator c = new Coordinator(regions);
@@ -128,11 +137,7 @@ class ConsistentHashShardAllocationStrategyTest {
         Coordinator c = new Coordinator(regions);
         Map<String, ActorRef> byId = new HashMap<>();
         regions.forEach(r -> byId.put(c.strategy.regionId(r), r));
-        List<String> shards = new ArrayList<>();
-        for (int s = 0; s < SHARDS; s++) {
-            shards.add(String.valueOf(s));
-        }
-        new ShardPlacement(HashingSettings.DEFAULTS, TYPE).desiredOwners(byId.keySet(), shards)
+        new ShardPlacement(HashingSettings.DEFAULTS, TYPE).desiredOwners(byId.keySet(), shardSpace())
                 .forEach((shard, owner) -> c.allocations.get(byId.get(owner)).add(shard));
         assertTrue(await(c.strategy.rebalance(c.view(), Set.of())).isEmpty(), "bulk placement is not settled");
         return c;
@@ -196,10 +201,7 @@ class ConsistentHashShardAllocationStrategyTest {
         }
         // How many of 47 ids the newcomer's arcs hold varies with the region names (probe names
         // carry a JVM-wide counter), so the count is checked against the ring, not against 1/4.
-        List<String> space = new ArrayList<>();
-        for (int s = 0; s < SHARDS; s++) {
-            space.add(String.valueOf(s));
-        }
+        List<String> space = shardSpace();
         List<String> ids = regions.stream().map(c.strategy::regionId).toList();
         ShardPlacement ring = new ShardPlacement(HashingSettings.DEFAULTS, TYPE);
         Map<String, String> three = ring.desiredOwners(ids.subList(0, 3), space);
@@ -245,10 +247,7 @@ class ConsistentHashShardAllocationStrategyTest {
     void entityTypesPlaceTheSameShardIdsIndependently() {
         var strategy = ConsistentHashShardAllocationStrategy.create(HashingSettings.DEFAULTS, SHARDS, TYPE);
         List<String> members = regions.stream().map(strategy::regionId).toList();
-        List<String> shards = new ArrayList<>();
-        for (int s = 0; s < SHARDS; s++) {
-            shards.add(String.valueOf(s));
-        }
+        List<String> shards = shardSpace();
         Map<String, String> users = new ShardPlacement(HashingSettings.DEFAULTS, "User").desiredOwners(members, shards);
         Map<String, String> accounts = new ShardPlacement(HashingSettings.DEFAULTS, "Account").desiredOwners(members, shards);
         assertEquals(users, new ShardPlacement(HashingSettings.DEFAULTS, "User").desiredOwners(members, shards),

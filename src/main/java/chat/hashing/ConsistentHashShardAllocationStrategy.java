@@ -123,21 +123,14 @@ public final class ConsistentHashShardAllocationStrategy extends ShardCoordinato
         // its region terminates; leaving: handed off as the node shuts down).
         Set<Address> unreachable = unreachableMembers();
         Map<String, Collection<String>> movable = new HashMap<>();
-        currentShardAllocations.forEach((ref, shards) -> {
-            if (regions.containsValue(ref) && !unreachable.contains(fullAddress(ref))) {
-                movable.computeIfAbsent(regionId(ref), k -> new ArrayList<>()).addAll(CollectionConverters.asJava(shards));
-            }
-        });
         Set<String> unreachableIds = new HashSet<>();
         regions.forEach((id, ref) -> {
             if (unreachable.contains(fullAddress(ref))) unreachableIds.add(id);
+            else movable.put(id, CollectionConverters.asJava(currentShardAllocations.get(ref)));
         });
-        Set<String> space = shardsToPlace(currentShardAllocations, null);
-        List<String> moves = placement.movesNeeded(movable, regions.keySet(), space, rebalanceInProgress, budget);
-        if (!unreachableIds.isEmpty()) {
-            // nor towards a member that does not answer: it would get the shard only to buffer it
-            moves.removeIf(shard -> unreachableIds.contains(placement.desiredOwner(regions.keySet(), space, shard)));
-        }
+        // nor towards a member that does not answer: it would get the shard only to buffer it
+        List<String> moves = placement.movesNeeded(movable, regions.keySet(), shardsToPlace(currentShardAllocations, null),
+                rebalanceInProgress, unreachableIds, budget);
         return Futures.successful(new HashSet<>(moves));
     }
 

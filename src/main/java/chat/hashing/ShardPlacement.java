@@ -104,11 +104,12 @@ public final class ShardPlacement {
      * Shards to move, given where they are now: those whose current member differs from the desired
      * one, canonical order, at most {@code budget}. Placement is computed over {@code shardSpace}
      * (which must include every allocated shard); shards on no member at all are not listed (they
-     * are allocated on their next message).
+     * are allocated on their next message), nor are shards in {@code skip} or shards whose desired
+     * member is in {@code unavailableTargets} (they wait for a later round and use no budget).
      */
     public List<String> movesNeeded(Map<String, ? extends Collection<String>> shardsByMember,
                                     Collection<String> eligibleMembers, Collection<String> shardSpace,
-                                    Set<String> skip, int budget) {
+                                    Set<String> skip, Set<String> unavailableTargets, int budget) {
         List<String> moves = new ArrayList<>();
         if (eligibleMembers.isEmpty() || shardSpace.isEmpty() || budget <= 0) {
             return moves;
@@ -121,7 +122,8 @@ public final class ShardPlacement {
                 break;
             }
             String holder = current.get(shard);
-            if (holder != null && !skip.contains(shard) && !desired.get(shard).equals(holder)) {
+            String target = desired.get(shard);
+            if (holder != null && !skip.contains(shard) && !target.equals(holder) && !unavailableTargets.contains(target)) {
                 moves.add(shard);
             }
         }

@@ -70,16 +70,21 @@ final class Traffic {
             error("driver:send_on_closed_socket");
             return false;
         }
-        long seq = ledger.allocate(sender.index);
-        String frame = "{\"type\":\"send\",\"id\":\"" + Payload.clientId(options.runId(), seq, intendedNanos) + "\",\"to\":"
-                + sender.targetJson + ",\"body\":{\"text\":\""
-                + Payload.text(options.runId(), sender.index, seq, intendedNanos, options.bodyBytes()) + "\"}}";
-        if (!sender.send(frame)) {
-            ledger.unsent(sender.index);
-            error("driver:send_buffer_full");
-            return false;
+        // Numbering and writing are one step per sender: the window's first fill and the refills that
+        // acks trigger run on different threads, and a frame overtaking a lower number would count as
+        // a reordering the server never made.
+        synchronized (sender) {
+            long seq = ledger.allocate(sender.index);
+            String frame = "{\"type\":\"send\",\"id\":\"" + Payload.clientId(options.runId(), seq, intendedNanos) + "\",\"to\":"
+                    + sender.targetJson + ",\"body\":{\"text\":\""
+                    + Payload.text(options.runId(), sender.index, seq, intendedNanos, options.bodyBytes()) + "\"}}";
+            if (!sender.send(frame)) {
+                ledger.unsent(sender.index);
+                error("driver:send_buffer_full");
+                return false;
+            }
+            return true;
         }
-        return true;
     }
 
     long nowNanos() {

@@ -1,8 +1,6 @@
 package chat.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -25,7 +23,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.pekko.actor.ActorSystem;
 
 /**
  * One benchmark run, start to finish: accounts and groups over REST, sockets, traffic (or idle
@@ -36,20 +33,6 @@ final class BenchRun {
     private static final long HELLO_TIMEOUT_MS = 30_000;
     private static final long HEALTH_WAIT_MS = 10_000;
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** The driver is a plain client: never a cluster member, quiet logs, sockets that may sit idle. */
-    private static final String PEKKO_OVERRIDES = """
-            pekko.actor.provider = local
-            pekko.loglevel = WARNING
-            pekko.stdout-loglevel = WARNING
-            pekko.log-dead-letters = off
-            pekko.log-dead-letters-during-shutdown = off
-            pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-            pekko.http.client.idle-timeout = infinite
-            pekko.http.client.connecting-timeout = 30s
-            pekko.http.client.websocket.periodic-keep-alive-mode = ping
-            pekko.http.client.websocket.periodic-keep-alive-max-idle = 20s
-            """;
 
     private final BenchOptions options;
     private final PrintStream log;
@@ -85,16 +68,16 @@ final class BenchRun {
         Traffic traffic = new Traffic(options, topology, users, System::nanoTime);
         traffic.epochNanos = System.nanoTime(); // load() restarts the clock when sending begins
 
-        ActorSystem system = ActorSystem.create("parley-bench", pekkoConfig());
+        WsConnector connector = openConnector();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("bench-ticker"));
         try {
             OptionalLong rssBefore = serverRss();
             LatencyRecorder connectLatency = new LatencyRecorder();
             if (options.mode() == BenchOptions.Mode.STORM) {
-                return storm(system, users, traffic, connectLatency, setupSeconds);
+                return storm(connector, users, traffic, connectLatency, setupSeconds);
             }
             long connectStart = System.nanoTime();
-            int connectFailures = connectAll(system, users, traffic, connectLatency);
+            int connectFailures = connectAll(connector, users, traffic, connectLatency);
             double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
 
             long receivedEveryMs = options.receivedInterval().toMillis();
@@ -153,12 +136,7 @@ final class BenchRun {
         } finally {
             ticker.shutdownNow();
             closing = true;
-            system.terminate();
-            try {
-                system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                log.println("bench: warning: the client actor system did not stop cleanly: " + e);
-            }
+            connector.close();
         }
     }
 
@@ -262,14 +240,9 @@ final class BenchRun {
         }
     }
 
-    private Config pekkoConfig() {
-        return ConfigFactory.parseString(PEKKO_OVERRIDES).withFallback(ConfigFactory.load()).resolve();
-    }
-
     // ---- sockets ----------------------------------------------------------------------------------
 
-    private int connectAll(ActorSystem system, BenchUser[] users, Traffic traffic, LatencyRecorder connectLatency)
-            throws BenchFailure, InterruptedException {
+    private WsConnector openConnector() throws BenchFailure {
         String host = options.url().getHost();
         InetAddress target;
         try {
@@ -279,9 +252,17 @@ final class BenchRun {
         }
         SourceAddresses sources = SourceAddresses.plan(target, options.sourceAddresses());
         String wsHost = sources.size() > 0 ? target.getHostAddress() : host;
-        WsConnector connector = new WsConnector(system, options.url(), wsHost, sources);
-        progress("connect: opening %d WebSockets (concurrency %d, %s)", users.length, options.connectConcurrency(),
-                sources.size() > 0 ? "source addresses 127.0.0.1-" + sources.size() : "system-chosen source address");
+        progress("connect: %s", sources.size() > 0 ? "source addresses 127.0.0.1-" + sources.size() : "system-chosen source address");
+        try {
+            return new WsConnector(options.url(), wsHost, sources);
+        } catch (java.io.IOException e) {
+            throw new BenchFailure("cannot open a selector: " + WsConnector.describe(e));
+        }
+    }
+
+    private int connectAll(WsConnector connector, BenchUser[] users, Traffic traffic, LatencyRecorder connectLatency)
+            throws BenchFailure, InterruptedException {
+        progress("connect: opening %d WebSockets (concurrency %d)", users.length, options.connectConcurrency());
 
         Semaphore permits = new Semaphore(options.connectConcurrency());
         Map<String, AtomicInteger> failures = new java.util.concurrent.ConcurrentHashMap<>();
@@ -428,7 +409,7 @@ final class BenchRun {
      * Connect storms: every user opens its socket at once (as after a server restart or a network
      * blip), then all close; repeated until --duration has passed (at least one round).
      */
-    private Map<String, Object> storm(ActorSystem system, BenchUser[] users, Traffic traffic,
+    private Map<String, Object> storm(WsConnector connector, BenchUser[] users, Traffic traffic,
                                       LatencyRecorder connectLatency, double setupSeconds)
             throws BenchFailure, InterruptedException {
         long end = System.nanoTime() + options.duration().toNanos();
@@ -447,7 +428,7 @@ final class BenchRun {
             }
             rounds++;
             long started = System.nanoTime();
-            failures += connectAll(system, users, traffic, connectLatency);
+            failures += connectAll(connector, users, traffic, connectLatency);
             connectingNanos += System.nanoTime() - started;
             lastRoundOpen = countOpen(users);
             connects += lastRoundOpen;

@@ -58,7 +58,8 @@ class BenchOptionsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "''                                                  | --url is required",
-            "--url ftp://x:1                                     | http:// or https://",
+            "--url ftp://x:1                                     | must start with http://",
+            "--url https://x:1                                   | must start with http://",
             "--url http://h:1 --mode chaos                       | pairs, group, idle or storm",
             "--url http://h:1 --users 3                          | even --users",
             "--url http://h:1 --mode group --users 10 --group-size 4 | multiple of --group-size",

@@ -53,13 +53,15 @@ public final class UserState {
   public record ReceiptItem(String msgId, String conversation, String status, long msgSeq) implements CborSerializable {}
 
   public UserState(int dedupWindow) {
-    this.ownByMsgId = new LinkedHashMap<>(256, 0.75f, false) {
+    // Default-sized: a user who sent a few messages holds two small tables, not two of 256 slots;
+    // they grow to the window when it fills.
+    this.ownByMsgId = new LinkedHashMap<>() {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, OwnRef> eldest) {
         return size() > dedupWindow;
       }
     };
-    this.sentByClientId = new LinkedHashMap<>(256, 0.75f, false) {
+    this.sentByClientId = new LinkedHashMap<>() {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, SentRef> eldest) {
         return size() > dedupWindow;

@@ -37,13 +37,34 @@ public final class GroupState {
     }
   };
   /** Fan-out outbox: items some recipient still lacks, by position. */
-  final TreeMap<Long, Item> pending = new TreeMap<>();
+  private final TreeMap<Long, Outstanding> pending = new TreeMap<>();
   /** Per member: every position up to this is in the member's stream. */
   final Map<String, Long> delivered = new HashMap<>();
 
   public record PostRef(String msgId, long ts, long position) implements CborSerializable {}
   /** One fan-out item: who must get it, and the membership after it (for change frames). */
   public record Item(long position, long ts, Event event, List<String> recipients, List<String> membersAfter) implements CborSerializable {}
+
+  /**
+   * A pending item with what the fan-out asks of it on every confirmation: its recipients as a set
+   * (shared by consecutive items with the same recipients, so a post costs no set of its own) and how
+   * many of them still lack it. Without these, each of 200 members' confirmations scanned the item's
+   * recipient list, and the work per group message grew with the square of the group size.
+   */
+  private static final class Outstanding {
+    final Item item;
+    final Set<String> recipients;
+    int remaining;
+
+    Outstanding(Item item, Set<String> recipients, int remaining) {
+      this.item = item;
+      this.recipients = recipients;
+      this.remaining = remaining;
+    }
+  }
+
+  private List<String> lastRecipients = List.of();
+  private Set<String> lastRecipientSet = Set.of();
 
   static String postKey(String sender, String clientId) {
     return sender + '\n' + clientId;
@@ -86,36 +107,46 @@ public final class GroupState {
 
   private void enqueue(long ts, Event event, List<String> recipients) {
     position++;
-    pending.put(position, new Item(position, ts, event, recipients, List.copyOf(members)));
+    track(new Item(position, ts, event, recipients, List.copyOf(members)));
+  }
+
+  private void track(Item item) {
+    if (!item.recipients().equals(lastRecipients)) {
+      lastRecipients = item.recipients();
+      lastRecipientSet = Set.copyOf(item.recipients());
+    }
+    int remaining = 0;
+    for (String r : lastRecipientSet) if (delivered.getOrDefault(r, 0L) < item.position()) remaining++;
+    if (remaining > 0) pending.put(item.position(), new Outstanding(item, lastRecipientSet, remaining));
   }
 
   /** Up to {@code max} items {@code member} still lacks, in order. */
   List<Item> pendingFor(String member, int max) {
     long done = delivered.getOrDefault(member, 0L);
     List<Item> out = new ArrayList<>();
-    for (Item item : pending.tailMap(done, false).values()) {
+    for (Outstanding o : pending.tailMap(done, false).values()) {
       if (out.size() >= max) break;
-      if (item.recipients().contains(member)) out.add(item);
+      if (o.recipients.contains(member)) out.add(o.item);
     }
     return out;
   }
 
   Set<String> recipientsWithPending() {
     Set<String> out = new LinkedHashSet<>();
-    for (Item item : pending.values()) {
-      for (String r : item.recipients()) if (delivered.getOrDefault(r, 0L) < item.position()) out.add(r);
+    for (Outstanding o : pending.values()) {
+      for (String r : o.recipients) if (delivered.getOrDefault(r, 0L) < o.item.position()) out.add(r);
     }
     return out;
   }
 
   void confirm(String member, long upTo) {
-    delivered.merge(member, upTo, Math::max);
-    while (!pending.isEmpty()) {
-      Item head = pending.firstEntry().getValue();
-      boolean everyoneHasIt = head.recipients().stream().allMatch(r -> delivered.getOrDefault(r, 0L) >= head.position());
-      if (!everyoneHasIt) break;
-      pending.pollFirstEntry();
+    long before = delivered.getOrDefault(member, 0L);
+    if (upTo <= before) return;
+    delivered.put(member, upTo);
+    for (Outstanding o : pending.subMap(before, false, upTo, true).values()) {
+      if (o.recipients.contains(member)) o.remaining--;
     }
+    while (!pending.isEmpty() && pending.firstEntry().getValue().remaining <= 0) pending.pollFirstEntry();
   }
 
   int pendingCount() {
@@ -133,7 +164,7 @@ public final class GroupState {
     List<PostEntry> postCopy = new ArrayList<>(posts.size());
     posts.forEach((k, v) -> postCopy.add(new PostEntry(k, v)));
     return new Snapshot(exists, name, disappearAfterSeconds, adminsOnlySettings, List.copyOf(members), List.copyOf(admins), position, postCopy,
-        List.copyOf(pending.values()), Map.copyOf(delivered));
+        pending.values().stream().map(o -> o.item).toList(), Map.copyOf(delivered));
   }
 
   static GroupState fromSnapshot(Snapshot s) {
@@ -146,8 +177,8 @@ public final class GroupState {
     g.admins.addAll(s.admins());
     g.position = s.position();
     s.posts().forEach(p -> g.posts.put(p.key(), p.ref()));
-    s.pending().forEach(i -> g.pending.put(i.position(), i));
     g.delivered.putAll(s.delivered());
+    s.pending().forEach(g::track);
     return g;
   }
 }

@@ -84,6 +84,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private record ReceiptOutcome(String sender, int count) implements Command {}
   private record Retry(String peer, boolean receipts) implements Command {}
   private record Tick() implements Command {}
+  /** Persists every {@link Receipts} gathered since the last flush, in one write. */
+  private record FlushReceipts() implements Command {}
   private record ExpiryDue() implements Command {}
 
   /**
@@ -167,6 +169,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private final Map<String, Integer> deliveryAttempts = new LinkedHashMap<>();
   private final Set<String> receiptsInFlight = new HashSet<>();
   private final Map<String, Integer> receiptAttempts = new LinkedHashMap<>();
+  /**
+   * Receipts from recipients, gathered until this entity's next turn: a group message draws one
+   * {@link Receipts} from each of up to 199 members, and one write each (every write of an entity
+   * waits for the one before) made the author's stream the bottleneck of the whole group.
+   */
+  private final List<Receipts> receiptsToWrite = new ArrayList<>();
   /** Sockets waiting for the ack of a message whose delivery is still pending, by msgId. */
   private final Map<String, List<ActorRef<Outbound>>> ackWaiters = new LinkedHashMap<>();
   private long lastActivityNanos = System.nanoTime();
@@ -212,7 +220,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         case DeliveryOutcome o -> deliveryOutcome(state, o);
         case Received r -> received(state, r);
         case Read r -> read(state, r);
-        case Receipts r -> receipts(state, r);
+        case Receipts r -> {
+          receiptsToWrite.add(r);
+          if (receiptsToWrite.size() == 1) ctx.getSelf().tell(new FlushReceipts()); // after what is queued now
+          yield Effect().none();
+        }
+        case FlushReceipts f -> flushReceipts(state);
         case ReceiptOutcome o -> receiptOutcome(state, o);
         case Retry r -> {
           if (r.receipts()) driveReceipts(state, r.peer());
@@ -384,27 +397,38 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return Effect().none();
   }
 
-  /** Receipts for this user's messages: deduplicated against per-recipient watermarks on our seq. */
-  private Effect<Event, UserState> receipts(UserState state, Receipts r) {
+  /**
+   * Receipts for this user's messages, from every recipient heard since the last flush, in one
+   * write: deduplicated against per-recipient watermarks on our seq. Each recipient hears
+   * {@code Done} once the write is durable, and retries until then.
+   */
+  private Effect<Event, UserState> flushReceipts(UserState state) {
+    List<Receipts> batch = List.copyOf(receiptsToWrite);
+    receiptsToWrite.clear();
     List<Event> events = new ArrayList<>();
     long now = System.currentTimeMillis();
     Map<String, long[]> pending = new LinkedHashMap<>();
-    for (ReceiptItem item : r.items()) {
-      String key = UserState.watermarkKey(r.by(), item.conversation());
-      long[] marks = pending.computeIfAbsent(key, k -> state.receiptWatermarks.getOrDefault(k, new long[2]).clone());
-      if (item.msgSeq() > marks[0]) {
-        events.add(new ReceiptAdded(item.msgId(), item.conversation(), DELIVERED, r.by(), now, item.msgSeq()));
-        marks[0] = item.msgSeq();
-      }
-      if (item.status().equals(READ) && item.msgSeq() > marks[1]) {
-        events.add(new ReceiptAdded(item.msgId(), item.conversation(), READ, r.by(), now, item.msgSeq()));
-        marks[1] = item.msgSeq();
+    for (Receipts r : batch) {
+      for (ReceiptItem item : r.items()) {
+        String key = UserState.watermarkKey(r.by(), item.conversation());
+        long[] marks = pending.computeIfAbsent(key, k -> state.receiptWatermarks.getOrDefault(k, new long[2]).clone());
+        if (item.msgSeq() > marks[0]) {
+          events.add(new ReceiptAdded(item.msgId(), item.conversation(), DELIVERED, r.by(), now, item.msgSeq()));
+          marks[0] = item.msgSeq();
+        }
+        if (item.status().equals(READ) && item.msgSeq() > marks[1]) {
+          events.add(new ReceiptAdded(item.msgId(), item.conversation(), READ, r.by(), now, item.msgSeq()));
+          marks[1] = item.msgSeq();
+        }
       }
     }
-    if (events.isEmpty()) return Effect().reply(r.replyTo(), Done.INSTANCE);
+    if (events.isEmpty()) {
+      batch.forEach(r -> r.replyTo().tell(Done.INSTANCE));
+      return Effect().none();
+    }
     return Effect().persist(events).thenRun(newState -> {
       pushLiveBatch(newState.lastSeq, events, null);
-      r.replyTo().tell(Done.INSTANCE);
+      batch.forEach(r -> r.replyTo().tell(Done.INSTANCE));
     });
   }
 
@@ -416,7 +440,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private Effect<Event, UserState> tick(UserState state) {
     boolean idle = System.nanoTime() - lastActivityNanos >= settings.passivateAfter().toNanos();
-    if (idle && connections.isEmpty() && state.outbox.isEmpty() && state.receiptOutbox.isEmpty()) {
+    if (idle && connections.isEmpty() && state.outbox.isEmpty() && state.receiptOutbox.isEmpty() && receiptsToWrite.isEmpty()) {
       entity.getShard().tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
     }
     return Effect().none();

@@ -121,6 +121,44 @@ class UserEntityTest {
   }
 
   @Test
+  void receiptsFromManyRecipientsAtOnceAreAllWrittenAndConfirmedOnce() throws Exception {
+    ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"));
+    try {
+      TestProbe<User.Outbound> authorSocket = kit.createTestProbe();
+      user(kit, "author").tell(new User.Connect(authorSocket.getRef()));
+      expect(authorSocket, User.Connected.class);
+      user(kit, "author").tell(new User.Send("m", "r0", "{\"text\":\"x\"}", authorSocket.getRef()));
+      User.Acked ack = expect(authorSocket, User.Acked.class);
+
+      // as when the members of a group confirm one message together: one Receipts each, back to back
+      int recipients = 30;
+      TestProbe<User.Done> confirmations = kit.createTestProbe();
+      for (int i = 0; i < recipients; i++) {
+        List<UserState.ReceiptItem> items = List.of(new UserState.ReceiptItem(ack.msgId(), "dm:author:r" + i,
+            i % 2 == 0 ? User.READ : User.DELIVERED, ack.seq()));
+        user(kit, "author").tell(new User.Receipts("r" + i, items, confirmations.getRef()));
+      }
+      for (int i = 0; i < recipients; i++) confirmations.expectMessage(WAIT, User.Done.INSTANCE);
+
+      Set<String> receipts = new HashSet<>();
+      long seq = ack.seq();
+      for (int i = 0; i < recipients + recipients / 2; i++) {
+        User.Update u = expect(authorSocket, User.Update.class);
+        assertEquals(++seq, u.seq(), "gapless");
+        User.ReceiptAdded r = assertInstanceOf(User.ReceiptAdded.class, u.event());
+        assertTrue(receipts.add(r.by() + ":" + r.status()), "once per recipient and status: " + r);
+      }
+      // the same receipts again (a recipient retrying): confirmed, nothing new written
+      user(kit, "author").tell(new User.Receipts("r0", List.of(new UserState.ReceiptItem(ack.msgId(), "dm:author:r0", User.READ, ack.seq())),
+          confirmations.getRef()));
+      confirmations.expectMessage(WAIT, User.Done.INSTANCE);
+      authorSocket.expectNoMessage(Duration.ofMillis(500));
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
   void recoveryRestoresSeqDedupAndReceiptWatermarks() throws Exception {
     Path dir = Files.createTempDirectory("user-entity");
     List<String> ids = new ArrayList<>();

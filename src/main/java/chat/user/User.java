@@ -13,8 +13,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -86,6 +88,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private record Tick() implements Command {}
   /** Persists every {@link Receipts} gathered since the last flush, in one write. */
   private record FlushReceipts() implements Command {}
+  /** Persists every {@link Send} gathered since the last flush, in one write. */
+  private record FlushSends() implements Command {}
   private record ExpiryDue() implements Command {}
 
   /**
@@ -175,6 +179,16 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * waits for the one before) made the author's stream the bottleneck of the whole group.
    */
   private final List<Receipts> receiptsToWrite = new ArrayList<>();
+  /**
+   * Sends gathered until this entity's next turn, written together: a client with several messages
+   * unacknowledged otherwise waits for one write per message, each after the one before.
+   */
+  private final List<Send> sendsToWrite = new ArrayList<>();
+  /**
+   * A settings change waits (stashed) for the sends gathered before it, and sends that arrive after
+   * it wait behind it, so every message keeps the rule that was in force when it was sent.
+   */
+  private boolean settingsWaitingForSends;
   /** Sockets waiting for the ack of a message whose delivery is still pending, by msgId. */
   private final Map<String, List<ActorRef<Outbound>>> ackWaiters = new LinkedHashMap<>();
   private long lastActivityNanos = System.nanoTime();
@@ -215,7 +229,13 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           connections.remove(d.connection());
           yield Effect().none();
         }
-        case Send s -> send(state, s);
+        case Send s -> {
+          if (settingsWaitingForSends) yield Effect().stash();
+          sendsToWrite.add(s);
+          if (sendsToWrite.size() == 1) ctx.getSelf().tell(new FlushSends()); // after what is queued now
+          yield Effect().none();
+        }
+        case FlushSends f -> flushSends(state);
         case Deliver d -> deliver(state, d);
         case DeliveryOutcome o -> deliveryOutcome(state, o);
         case Received r -> received(state, r);
@@ -240,7 +260,14 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         case GetReceipts g -> Effect().reply(g.replyTo(), state.receiptReport(g.msgId()));
         case Tick t -> tick(state);
         case ExpiryDue e -> expire(state);
-        case ChangeSettings c -> changeSettings(state, c);
+        case ChangeSettings c -> {
+          if (!sendsToWrite.isEmpty()) {
+            settingsWaitingForSends = true;
+            yield Effect().stash();
+          }
+          settingsWaitingForSends = false;
+          yield changeSettings(state, c);
+        }
       };
     };
   }
@@ -251,32 +278,52 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return Effect().none();
   }
 
-  private Effect<Event, UserState> send(UserState state, Send s) {
-    SentRef known = state.sentByClientId.get(s.clientId());
-    if (known != null) {
-      // Idempotent resend: the same ack again, once the original is durable everywhere.
-      List<ActorRef<Outbound>> waiting = ackWaiters.get(known.msgId());
-      if (waiting != null) waiting.add(s.origin());
-      else s.origin().tell(new Acked(s.clientId(), known.msgId(), known.conversation(), known.ts(), known.seq()));
-      return Effect().none();
+  /** Every send gathered since the last flush: deduplicated by client id, then written in one go. */
+  private Effect<Event, UserState> flushSends(UserState state) {
+    List<Send> batch = List.copyOf(sendsToWrite);
+    sendsToWrite.clear();
+    List<Event> events = new ArrayList<>(batch.size());
+    List<ActorRef<Outbound>> origins = new ArrayList<>(batch.size());
+    Map<String, MessageSent> inThisBatch = new HashMap<>();
+    Set<String> peers = new LinkedHashSet<>();
+    boolean expiring = false;
+    for (Send s : batch) {
+      SentRef known = state.sentByClientId.get(s.clientId());
+      MessageSent sameBatch = inThisBatch.get(s.clientId());
+      if (known != null || sameBatch != null) {
+        // Idempotent resend: the same ack again, once the original is durable everywhere.
+        String msgId = known != null ? known.msgId() : sameBatch.msgId();
+        List<ActorRef<Outbound>> waiting = ackWaiters.get(msgId);
+        if (waiting != null) waiting.add(s.origin());
+        else if (known != null) s.origin().tell(new Acked(s.clientId(), known.msgId(), known.conversation(), known.ts(), known.seq()));
+        continue;
+      }
+      String conversation = Conversations.direct(userId, s.peer());
+      String msgId = Retries.newMessageId();
+      long ts = System.currentTimeMillis();
+      int seconds = state.disappearAfter.getOrDefault(conversation, 0);
+      long expiresAt = seconds > 0 ? ts + seconds * 1000L : 0L;
+      String sharedMedia = MediaRetention.mediaIdOf(s.body());
+      if (sharedMedia != null) media.retain(sharedMedia, expiresAt); // before the message exists: never a dangling reference
+      String body = expiresAt > 0 ? sealer.seal(msgId, expiresAt, s.body()) : s.body();
+      MessageSent event = new MessageSent(msgId, s.clientId(), s.peer(), conversation, ts, body, expiresAt);
+      List<ActorRef<Outbound>> waiters = new ArrayList<>(2);
+      waiters.add(s.origin());
+      ackWaiters.put(msgId, waiters);
+      events.add(event);
+      origins.add(s.origin());
+      inThisBatch.put(s.clientId(), event);
+      peers.add(s.peer());
+      expiring |= expiresAt > 0;
     }
-    String conversation = Conversations.direct(userId, s.peer());
-    String msgId = Retries.newMessageId();
-    long ts = System.currentTimeMillis();
-    int seconds = state.disappearAfter.getOrDefault(conversation, 0);
-    long expiresAt = seconds > 0 ? ts + seconds * 1000L : 0L;
-    String sharedMedia = MediaRetention.mediaIdOf(s.body());
-    if (sharedMedia != null) media.retain(sharedMedia, expiresAt); // before the message exists: never a dangling reference
-    String body = expiresAt > 0 ? sealer.seal(msgId, expiresAt, s.body()) : s.body();
-    MessageSent event = new MessageSent(msgId, s.clientId(), s.peer(), conversation, ts, body, expiresAt);
-    List<ActorRef<Outbound>> waiters = new ArrayList<>(2);
-    waiters.add(s.origin());
-    ackWaiters.put(event.msgId(), waiters);
-    return Effect().persist(event).thenRun(newState -> {
-      pushLive(newState.lastSeq, event, s.origin());
-      driveDelivery(newState, s.peer());
-      if (expiresAt > 0) scheduleExpiry(newState);
-    });
+    if (events.isEmpty()) return Effect().none().thenUnstashAll();
+    boolean scheduleExpiry = expiring;
+    return Effect().persist(events).thenRun(newState -> {
+      long seq = newState.lastSeq - events.size() + 1;
+      for (int i = 0; i < events.size(); i++) pushLive(seq + i, events.get(i), origins.get(i));
+      peers.forEach(peer -> driveDelivery(newState, peer));
+      if (scheduleExpiry) scheduleExpiry(newState);
+    }).thenUnstashAll();
   }
 
   private Effect<Event, UserState> deliver(UserState state, Deliver d) {
@@ -440,21 +487,23 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private Effect<Event, UserState> tick(UserState state) {
     boolean idle = System.nanoTime() - lastActivityNanos >= settings.passivateAfter().toNanos();
-    if (idle && connections.isEmpty() && state.outbox.isEmpty() && state.receiptOutbox.isEmpty() && receiptsToWrite.isEmpty()) {
+    if (idle && connections.isEmpty() && state.outbox.isEmpty() && state.receiptOutbox.isEmpty() && receiptsToWrite.isEmpty()
+        && sendsToWrite.isEmpty()) {
       entity.getShard().tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
     }
     return Effect().none();
   }
 
+  /** Ends by releasing the sends that were stashed behind this change (none, usually). */
   private Effect<Event, UserState> changeSettings(UserState state, ChangeSettings c) {
     String peer = Conversations.peerOf(c.conversation(), userId);
-    if (peer == null) return Effect().reply(c.replyTo(), false);
+    if (peer == null) return Effect().none().thenRun(s -> c.replyTo().tell(false)).thenUnstashAll();
     SettingsChanged event = new SettingsChanged(c.conversation(), c.disappearAfterSeconds(), userId, 0);
     return Effect().persist(event).thenRun(newState -> {
       pushLive(newState.lastSeq, event, null);
       driveDelivery(newState, peer); // the peer's stream gets it in order with this user's messages
       c.replyTo().tell(true);
-    });
+    }).thenUnstashAll();
   }
 
   /** Emits `expired` for every temporary message whose time has come, one update per conversation. */

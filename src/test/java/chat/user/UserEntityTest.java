@@ -159,6 +159,50 @@ class UserEntityTest {
   }
 
   @Test
+  void sendsWrittenTogetherKeepTheirOrderAroundASettingsChange() throws Exception {
+    ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"));
+    try {
+      TestProbe<User.Outbound> phone = kit.createTestProbe();
+      TestProbe<User.Outbound> laptop = kit.createTestProbe();
+      TestProbe<Boolean> changed = kit.createTestProbe();
+      user(kit, "alice").tell(new User.Connect(phone.getRef()));
+      user(kit, "alice").tell(new User.Connect(laptop.getRef()));
+      expect(phone, User.Connected.class);
+      expect(laptop, User.Connected.class);
+
+      // back to back, so the sends before the change are still waiting to be written when it arrives
+      EntityRef<User.Command> alice = user(kit, "alice");
+      for (int i = 0; i < 5; i++) alice.tell(new User.Send("before" + i, "bob", "{\"text\":\"b\"}", phone.getRef()));
+      alice.tell(new User.Send("before0", "bob", "{\"text\":\"again\"}", phone.getRef())); // a resend in the same turn
+      alice.tell(new User.ChangeSettings("dm:alice:bob", 60, changed.getRef()));
+      for (int i = 0; i < 5; i++) alice.tell(new User.Send("after" + i, "bob", "{\"text\":\"a\"}", phone.getRef()));
+      assertTrue(changed.receiveMessage(WAIT));
+
+      List<String> order = new ArrayList<>();
+      for (int i = 0; i < 11; i++) {
+        User.Update u = expect(laptop, User.Update.class);
+        assertEquals(i + 1, u.seq(), "gapless");
+        switch (u.event()) {
+          case User.MessageSent m -> {
+            boolean before = m.clientId().startsWith("before");
+            assertEquals(before, m.expiresAt() == 0, "the rule in force when it was sent: " + m.clientId());
+            order.add(m.clientId());
+          }
+          case User.SettingsChanged c -> order.add("settings");
+          default -> throw new AssertionError("unexpected " + u.event());
+        }
+      }
+      assertEquals(List.of("before0", "before1", "before2", "before3", "before4", "settings",
+          "after0", "after1", "after2", "after3", "after4"), order);
+      Set<String> acked = new HashSet<>();
+      for (int i = 0; i < 11; i++) acked.add(expect(phone, User.Acked.class).clientId());
+      assertEquals(10, acked.size(), "every send acked, the resend with its original's ack");
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
   void recoveryRestoresSeqDedupAndReceiptWatermarks() throws Exception {
     Path dir = Files.createTempDirectory("user-entity");
     List<String> ids = new ArrayList<>();

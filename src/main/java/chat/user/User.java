@@ -596,6 +596,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public SignalHandler<UserState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
+          // After a restart (a failed write) nothing gathered before it is still waiting: its senders
+          // had no ack or Done and retry, and no stashed settings change is left to release sends.
+          sendsToWrite.clear();
+          receiptsToWrite.clear();
+          settingsWaitingForSends = false;
           // Work a crash interrupted: hand over undelivered messages and receipts again (receivers dedup).
           List.copyOf(state.outbox.keySet()).forEach(peer -> driveDelivery(state, peer));
           List.copyOf(state.receiptOutbox.keySet()).forEach(peer -> driveReceipts(state, peer));

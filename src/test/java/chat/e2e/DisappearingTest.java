@@ -117,6 +117,49 @@ class DisappearingTest {
   }
 
   @Test
+  void messagesSentBackToBackAroundAChangeKeepTheRuleOfTheirPlaceInTheStream() throws Exception {
+    try (TestServer server = TestServer.start(Files.createTempDirectory("parley-disappear"), 0, Map.of())) {
+      Rest rest = server.rest();
+      String ann = rest.login("qann"), bo = rest.login("qbo");
+      try (WsClient a = server.connect(ann); WsClient b = server.connect(bo)) {
+        a.awaitType("hello");
+        b.awaitType("hello");
+        // no waiting for acks: the server gathers what arrives together into one write
+        for (int i = 0; i < 20; i++) {
+          a.sendText("q" + i, "user:qbo", "m" + i);
+          if (i == 5) a.sendText("q5", "user:qbo", "m5 again"); // a resend inside the same burst
+        }
+        assertEquals(200, rest.call("PUT", "/api/v1/conversations/dm:qann:qbo/settings", ann, "{\"disappearAfterSeconds\":600}").status());
+        for (int i = 20; i < 40; i++) a.sendText("q" + i, "user:qbo", "m" + i);
+
+        List<JsonNode> acks = a.awaitTypes("ack", 41, WAIT);
+        List<String> resentIds = acks.stream().filter(k -> k.get("id").asText().equals("q5")).map(k -> k.get("msgId").asText()).toList();
+        assertEquals(2, resentIds.size());
+        assertEquals(resentIds.get(0), resentIds.get(1), "the resend gets the original's ack");
+
+        long seq = -1;
+        boolean changed = false;
+        int next = 0;
+        while (next < 40) {
+          JsonNode f = b.await(x -> x.path("type").asText().equals("message") || x.path("type").asText().equals("settings"), WAIT);
+          if (seq >= 0) assertEquals(seq + 1, f.get("seq").asLong(), "gapless");
+          seq = f.get("seq").asLong();
+          if (f.get("type").asText().equals("settings")) {
+            assertFalse(changed, "one change");
+            changed = true;
+            continue;
+          }
+          assertEquals("m" + next, f.at("/body/text").asText(), "the sender's order, each message once");
+          assertEquals(changed, f.has("expiresAt"), "temporary exactly when it follows the change: " + f);
+          if (next >= 20) assertTrue(changed, "sent after the change was confirmed");
+          next++;
+        }
+        assertTrue(changed);
+      }
+    }
+  }
+
+  @Test
   void restartBeforeAndAfterExpiry() throws Exception {
     Path dir = Files.createTempDirectory("parley-disappear-restart");
     String text = "restart-" + UUID.randomUUID();

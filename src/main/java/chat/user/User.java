@@ -231,9 +231,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         }
         case Send s -> {
           if (settingsWaitingForSends) yield Effect().stash();
-          sendsToWrite.add(s);
-          if (sendsToWrite.size() == 1) ctx.getSelf().tell(new FlushSends()); // after what is queued now
-          yield Effect().none();
+          yield gather(sendsToWrite, s, new FlushSends());
         }
         case FlushSends f -> flushSends(state);
         case Deliver d -> deliver(state, d);
@@ -241,9 +239,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         case Received r -> received(state, r);
         case Read r -> read(state, r);
         case Receipts r -> {
-          receiptsToWrite.add(r);
-          if (receiptsToWrite.size() == 1) ctx.getSelf().tell(new FlushReceipts()); // after what is queued now
-          yield Effect().none();
+          yield gather(receiptsToWrite, r, new FlushReceipts());
         }
         case FlushReceipts f -> flushReceipts(state);
         case ReceiptOutcome o -> receiptOutcome(state, o);
@@ -278,10 +274,25 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return Effect().none();
   }
 
+  /**
+   * Adds a command to what this entity writes on its next turn: the first one gathered schedules the
+   * flush, behind every message already queued, so whatever arrives meanwhile shares the write.
+   */
+  private <T> Effect<Event, UserState> gather(List<T> gathered, T command, Command flush) {
+    gathered.add(command);
+    if (gathered.size() == 1) ctx.getSelf().tell(flush);
+    return Effect().none();
+  }
+
+  private static <T> List<T> takeAll(List<T> gathered) {
+    List<T> batch = List.copyOf(gathered);
+    gathered.clear();
+    return batch;
+  }
+
   /** Every send gathered since the last flush: deduplicated by client id, then written in one go. */
   private Effect<Event, UserState> flushSends(UserState state) {
-    List<Send> batch = List.copyOf(sendsToWrite);
-    sendsToWrite.clear();
+    List<Send> batch = takeAll(sendsToWrite);
     List<Event> events = new ArrayList<>(batch.size());
     List<ActorRef<Outbound>> origins = new ArrayList<>(batch.size());
     Map<String, MessageSent> inThisBatch = new HashMap<>();
@@ -450,8 +461,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * {@code Done} once the write is durable, and retries until then.
    */
   private Effect<Event, UserState> flushReceipts(UserState state) {
-    List<Receipts> batch = List.copyOf(receiptsToWrite);
-    receiptsToWrite.clear();
+    List<Receipts> batch = takeAll(receiptsToWrite);
     List<Event> events = new ArrayList<>();
     long now = System.currentTimeMillis();
     Map<String, long[]> pending = new LinkedHashMap<>();

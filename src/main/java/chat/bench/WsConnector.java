@@ -1,5 +1,6 @@
 package chat.bench;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -91,7 +93,7 @@ final class WsConnector implements AutoCloseable {
             channel.connect(server);
             loop.register(socket);
         } catch (IOException | RuntimeException e) {
-            socket.fail(e);
+            socket.end(e);
         }
         return socket.upgraded;
     }
@@ -200,7 +202,7 @@ final class WsConnector implements AutoCloseable {
         /** Bytes of an incomplete handshake or frame, carried to the next read; null when none. */
         ByteBuffer leftover;
         /** A fragmented text message being assembled; null when none. */
-        java.io.ByteArrayOutputStream fragments;
+        ByteArrayOutputStream fragments;
 
         // guarded by this
         /** Frames offered before the upgrade was answered: a client may not send them earlier. */
@@ -365,7 +367,9 @@ final class WsConnector implements AutoCloseable {
             }
             buffer.flip();
             if (!upgraded.isDone() && !handshake(buffer)) {
-                keep(buffer, 0);
+                if (!ended.get()) {
+                    keep(buffer, 0); // the answer's head is not complete yet
+                }
                 return;
             }
             while (!ended.get()) {
@@ -517,7 +521,7 @@ final class WsConnector implements AutoCloseable {
                 return;
             }
             if (fragments == null) {
-                fragments = new java.io.ByteArrayOutputStream();
+                fragments = new ByteArrayOutputStream();
             }
             fragments.write(b.array(), b.arrayOffset() + at, len);
             if (fragments.size() > MAX_MESSAGE_BYTES) {
@@ -553,10 +557,6 @@ final class WsConnector implements AutoCloseable {
                         : new BenchFailure(failure == null ? "closed before the upgrade" : describe(failure)));
             }
             onClosed.accept(user, failure);
-        }
-
-        void fail(Throwable failure) {
-            end(failure);
         }
     }
 
@@ -601,7 +601,7 @@ final class WsConnector implements AutoCloseable {
     private static String header(String head, String lowerCaseName) {
         for (String line : head.split("\r\n")) {
             int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT).equals(lowerCaseName)) {
+            if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals(lowerCaseName)) {
                 return line.substring(colon + 1).trim();
             }
         }

@@ -40,6 +40,14 @@ class UserEntityTest {
     return ClusterSharding.get(kit.system()).entityRefFor(User.TYPE_KEY, id);
   }
 
+  /** A socket of {@code id}, registered with its entity; returns once the entity said {@code Connected}. */
+  private static TestProbe<User.Outbound> connect(ActorTestKit kit, String id) {
+    TestProbe<User.Outbound> socket = kit.createTestProbe();
+    user(kit, id).tell(new User.Connect(socket.getRef()));
+    expect(socket, User.Connected.class);
+    return socket;
+  }
+
   private static <T> T expect(TestProbe<User.Outbound> probe, Class<T> type) {
     while (true) {
       User.Outbound next = probe.receiveMessage(WAIT);
@@ -91,9 +99,7 @@ class UserEntityTest {
   void receiptsAreWatermarksReadImpliesDeliveredAndRepeatsAreDropped() throws Exception {
     ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"));
     try {
-      TestProbe<User.Outbound> aliceSocket = kit.createTestProbe();
-      user(kit, "alice").tell(new User.Connect(aliceSocket.getRef()));
-      expect(aliceSocket, User.Connected.class);
+      TestProbe<User.Outbound> aliceSocket = connect(kit, "alice");
       for (int i = 0; i < 3; i++) user(kit, "alice").tell(new User.Send("r" + i, "bob", "{\"text\":\"x\"}", aliceSocket.getRef()));
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 3; i++) ids.add(expect(aliceSocket, User.Acked.class).msgId());
@@ -124,9 +130,7 @@ class UserEntityTest {
   void receiptsFromManyRecipientsAtOnceAreAllWrittenAndConfirmedOnce() throws Exception {
     ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"));
     try {
-      TestProbe<User.Outbound> authorSocket = kit.createTestProbe();
-      user(kit, "author").tell(new User.Connect(authorSocket.getRef()));
-      expect(authorSocket, User.Connected.class);
+      TestProbe<User.Outbound> authorSocket = connect(kit, "author");
       user(kit, "author").tell(new User.Send("m", "r0", "{\"text\":\"x\"}", authorSocket.getRef()));
       User.Acked ack = expect(authorSocket, User.Acked.class);
 
@@ -162,13 +166,9 @@ class UserEntityTest {
   void sendsWrittenTogetherKeepTheirOrderAroundASettingsChange() throws Exception {
     ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"));
     try {
-      TestProbe<User.Outbound> phone = kit.createTestProbe();
-      TestProbe<User.Outbound> laptop = kit.createTestProbe();
+      TestProbe<User.Outbound> phone = connect(kit, "alice");
+      TestProbe<User.Outbound> laptop = connect(kit, "alice");
       TestProbe<Boolean> changed = kit.createTestProbe();
-      user(kit, "alice").tell(new User.Connect(phone.getRef()));
-      user(kit, "alice").tell(new User.Connect(laptop.getRef()));
-      expect(phone, User.Connected.class);
-      expect(laptop, User.Connected.class);
 
       // back to back, so the sends before the change are still waiting to be written when it arrives
       EntityRef<User.Command> alice = user(kit, "alice");
@@ -208,9 +208,7 @@ class UserEntityTest {
     List<String> ids = new ArrayList<>();
     ActorTestKit kit = startKit(dir);
     try {
-      TestProbe<User.Outbound> socket = kit.createTestProbe();
-      user(kit, "alice").tell(new User.Connect(socket.getRef()));
-      expect(socket, User.Connected.class);
+      TestProbe<User.Outbound> socket = connect(kit, "alice");
       // 12 updates with snapshots every 5: recovery = snapshot at 10 + 2 events
       for (int i = 0; i < 12; i++) user(kit, "alice").tell(new User.Send("p" + i, "bob", "{\"text\":\"y\"}", socket.getRef()));
       for (int i = 0; i < 12; i++) ids.add(expect(socket, User.Acked.class).msgId());

@@ -238,9 +238,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         case DeliveryOutcome o -> deliveryOutcome(state, o);
         case Received r -> received(state, r);
         case Read r -> read(state, r);
-        case Receipts r -> {
-          yield gather(receiptsToWrite, r, new FlushReceipts());
-        }
+        case Receipts r -> gather(receiptsToWrite, r, new FlushReceipts());
         case FlushReceipts f -> flushReceipts(state);
         case ReceiptOutcome o -> receiptOutcome(state, o);
         case Retry r -> {

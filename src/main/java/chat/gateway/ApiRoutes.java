@@ -15,19 +15,15 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,14 +163,14 @@ public final class ApiRoutes extends HttpSupport {
         return complete(json(StatusCodes.BAD_REQUEST, Json.error("invalid", "after >= 0 and 1 <= limit <= " + MAX_UPDATES_PAGE)));
       }
       CompletionStage<HttpResponse> result = gateway.sharding.entityRefFor(User.TYPE_KEY, user)
-          .ask(User.GetLastSeq::new, ASK_TIMEOUT)
-          .thenCompose(lastSeq -> {
+          .ask(User.GetStreamEnd::new, ASK_TIMEOUT)
+          .thenCompose(end -> {
+            long lastSeq = end.lastSeq();
             long to = Math.min(lastSeq, from + max);
             if (to <= from) return CompletableFuture.completedFuture(page(user, List.of(), lastSeq));
-            return gateway.journal.currentEventsByPersistenceId(User.persistenceId(user), from + 1, to)
-                .map(env -> gateway.render(user, new User.Update(env.sequenceNr(), (User.Event) env.event())))
-                .runWith(Sink.seq(), gateway.system)
-                .thenApply(frames -> page(user, frames, lastSeq, from + frames.size()));
+            return gateway.updateLog.page(user, from, (int) (to - from), end, 0)
+                .thenApply(loaded -> page(user, loaded.updates().stream().map(u -> gateway.render(user, u)).toList(), lastSeq,
+                    from + loaded.updates().size()));
           });
       return completeWithFuture(result);
     }));

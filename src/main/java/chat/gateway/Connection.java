@@ -6,6 +6,7 @@ import chat.group.Group;
 import chat.group.Groups;
 import chat.presence.Presence;
 import chat.user.Conversations;
+import chat.user.UpdateLog;
 import chat.user.User;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -26,7 +27,6 @@ import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * One WebSocket: no business state, only the socket's view of its user's stream. It registers with
@@ -44,7 +44,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   public record StreamEnded() implements Msg {}
   private record FromUser(User.Outbound out) implements Msg {}
   private record FromPresence(Presence.Live live) implements Msg {}
-  private record PageLoaded(long from, int requested, List<User.Update> updates) implements Msg {}
+  private record PageLoaded(long from, int requested, UpdateLog.Page page) implements Msg {}
   private record PageFailed(long from, String reason) implements Msg {}
   private record LoadNextPage() implements Msg {}
   /** The outcome of a send's asynchronous checks; {@code code} null means it may go. */
@@ -90,6 +90,10 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private long lastSentSeq;
   /** Replay state: while replaying, live updates wait here. */
   private boolean replaying;
+  /** Where the journal row of the next replayed update is, when the previous page knew it (0: search). */
+  private long replayRow;
+  /** The stream's end as the user's entity last reported it: bounds the replay's search. */
+  private User.StreamEnd streamEnd;
   private final ArrayDeque<User.Update> heldLive = new ArrayDeque<>();
   private boolean heldOverflowed;
   private long lastActivityReport;
@@ -343,10 +347,11 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private void onUser(User.Outbound o) {
     switch (o) {
       case User.Connected c -> {
+        streamEnd = c.end();
         if (!helloSent) {
           helloSent = true;
-          if (!replaying) lastSentSeq = Math.max(lastSentSeq, c.lastSeq());
-          emit(Frames.hello(userId, c.lastSeq(), System.currentTimeMillis()), true);
+          if (!replaying) lastSentSeq = Math.max(lastSentSeq, c.end().lastSeq());
+          emit(Frames.hello(userId, c.end().lastSeq(), System.currentTimeMillis()), true);
           if (pendingStart != null) pendingStart.tell(StreamAck.INSTANCE);
           pendingStart = null;
         }
@@ -381,6 +386,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
 
   private void startReplay(long after) {
     lastSentSeq = after;
+    replayRow = 0;
     replaying = true;
     heldLive.clear();
     heldOverflowed = false;
@@ -395,17 +401,15 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       return;
     }
     long from = lastSentSeq + 1;
-    getContext().pipeToSelf(
-        gateway.journal.currentEventsByPersistenceId(User.persistenceId(userId), from, from + page - 1)
-            .map(env -> new User.Update(env.sequenceNr(), (User.Event) env.event()))
-            .runWith(Sink.seq(), gateway.system),
-        (updates, failure) -> failure != null ? new PageFailed(from, failure.getMessage()) : new PageLoaded(from, page, updates));
+    getContext().pipeToSelf(gateway.updateLog.page(userId, lastSentSeq, page, streamEnd, replayRow),
+        (loaded, failure) -> failure != null ? new PageFailed(from, failure.getMessage()) : new PageLoaded(from, page, loaded));
   }
 
   private void onPage(PageLoaded p) {
     if (!replaying || p.from() != lastSentSeq + 1) return; // a newer sync superseded this page
-    for (User.Update u : p.updates()) if (u.seq() > lastSentSeq) sendUpdate(u);
-    if (p.updates().size() == p.requested()) {
+    replayRow = p.page().nextRow();
+    for (User.Update u : p.page().updates()) if (u.seq() > lastSentSeq) sendUpdate(u);
+    if (p.page().updates().size() == p.requested()) {
       loadNextPage();
       return;
     }

@@ -70,6 +70,7 @@ public final class Frames {
         g.writeStringField("by", r.by());
         g.writeNumberField("ts", r.ts());
       });
+      case User.Batch b -> throw new IllegalArgumentException("a journal row, not an update: read it through UpdateLog");
     };
   }
 

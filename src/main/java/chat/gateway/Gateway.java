@@ -4,6 +4,7 @@ import chat.account.Directory;
 import chat.ephemeral.Sealer;
 import chat.media.MediaService;
 import chat.metrics.Metrics;
+import chat.user.UpdateLog;
 import chat.user.User;
 import com.typesafe.config.Config;
 import java.time.Duration;
@@ -31,7 +32,7 @@ public final class Gateway {
 
   final ActorSystem<?> system;
   final ClusterSharding sharding;
-  final JdbcReadJournal journal;
+  final UpdateLog updateLog;
   final Directory directory;
   final RateLimiter limiter;
   final Settings settings;
@@ -51,7 +52,7 @@ public final class Gateway {
     this.media = media;
     this.system = system;
     this.sharding = ClusterSharding.get(system);
-    this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    this.updateLog = new UpdateLog(PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier()), system);
     this.directory = directory;
     this.limiter = limiter;
     this.settings = settings;

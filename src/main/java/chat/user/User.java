@@ -34,14 +34,15 @@ import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * A user's update stream: one sharded, event-sourced entity per user. Its journal holds ONLY updates,
- * so the journal sequence number IS the protocol's gapless {@code seq}, and {@code sync} reads past
- * updates straight from the journal. Everything else (dedup window, delivery outbox, receipt
+ * each write's updates in one row ({@link Batch}) numbered with the protocol's gapless {@code seq},
+ * and {@code sync} reads past updates straight from the journal ({@link UpdateLog}). Everything else (dedup window, delivery outbox, receipt
  * bookkeeping) is state rebuilt from those updates and bounded by snapshots.
  *
  * <p>Sending: the sender's entity persists {@code MessageSent} (its own stream), then hands the message
@@ -74,7 +75,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public record Read(String conversation, long upTo) implements Command {}
   /** Receipts from recipient {@code by} for messages this user sent. */
   public record Receipts(String by, List<ReceiptItem> items, ActorRef<Done> replyTo) implements Command {}
-  public record GetLastSeq(ActorRef<Long> replyTo) implements Command {}
+  /** Where the stream ends: answered with {@link StreamEnd}. */
+  public record GetStreamEnd(ActorRef<StreamEnd> replyTo) implements Command {}
   /** A member of direct conversation {@code conversation} sets its disappearing timer (0 = permanent). */
   public record ChangeSettings(String conversation, int disappearAfterSeconds, ActorRef<Boolean> replyTo) implements Command {}
   /** The server gave up delivering {@code msgId} (sent by this user) to {@code member}. */
@@ -105,11 +107,13 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       implements CborSerializable {}
   public record ReceiptReport(boolean found, String conversation, List<String> deliveredTo, List<String> readBy) implements CborSerializable {}
   public record Delivered(long upToSenderSeq) implements CborSerializable {}
+  /** The stream's last {@code seq} and the journal row holding it (rows may hold several updates). */
+  public record StreamEnd(long lastSeq, long lastRow) implements CborSerializable {}
   public enum Done implements CborSerializable { INSTANCE }
 
   /** What the entity tells a connection. */
   public sealed interface Outbound extends CborSerializable {}
-  public record Connected(long lastSeq) implements Outbound {}
+  public record Connected(StreamEnd end) implements Outbound {}
   public record Update(long seq, Event event) implements Outbound {}
   /** {@code seq} is the message's seq in the sender's stream, or 0 when it has none yet (group posts). */
   public record Acked(String clientId, String msgId, String conversation, long ts, long seq) implements Outbound {}
@@ -125,8 +129,17 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       @JsonSubTypes.Type(value = GroupChanged.class, name = "group"),
       @JsonSubTypes.Type(value = DeliveryFailed.class, name = "failed"),
       @JsonSubTypes.Type(value = SettingsChanged.class, name = "settings"),
-      @JsonSubTypes.Type(value = Expired.class, name = "expired")})
+      @JsonSubTypes.Type(value = Expired.class, name = "expired"),
+      @JsonSubTypes.Type(value = Batch.class, name = "batch")})
   public sealed interface Event extends CborSerializable {}
+  /**
+   * One journal row holding the updates of one write, {@code firstSeq} onwards; every row written is
+   * one. Why: a row costs the database about as much as its bytes (a group message's receipts are one
+   * write of up to 199 updates to the author's stream), so seq and the journal's sequence number part
+   * ways here; {@link UpdateLog} maps one to the other. Rows from before batching hold one plain
+   * update whose seq is the row's sequence number. Never nested, never an update itself.
+   */
+  public record Batch(long firstSeq, List<Event> updates) implements Event {}
   /**
    * A message this user sent (shown to the user's other devices). {@code expiresAt} 0 = permanent;
    * otherwise {@code body} is sealed (see chat.ephemeral.Sealer).
@@ -246,10 +259,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           else driveDelivery(state, r.peer());
           yield Effect().none();
         }
-        case GetLastSeq g -> Effect().reply(g.replyTo(), state.lastSeq);
+        case GetStreamEnd g -> Effect().reply(g.replyTo(), state.end());
         case NotifyFailed f -> {
           DeliveryFailed failed = new DeliveryFailed(f.clientId(), f.msgId(), f.conversation(), f.member(), f.reason());
-          yield Effect().persist(failed).thenRun(newState -> pushLive(newState.lastSeq, failed, null));
+          yield persistUpdates(state, List.of(failed)).thenRun(newState -> pushLive(newState.lastSeq, failed, null));
         }
         case GetReceipts g -> Effect().reply(g.replyTo(), state.receiptReport(g.msgId()));
         case Tick t -> tick(state);
@@ -268,7 +281,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private Effect<Event, UserState> connect(UserState state, Connect c) {
     if (connections.add(c.connection())) ctx.watchWith(c.connection(), new Disconnect(c.connection()));
-    c.connection().tell(new Connected(state.lastSeq));
+    c.connection().tell(new Connected(state.end()));
     return Effect().none();
   }
 
@@ -327,7 +340,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     }
     if (events.isEmpty()) return Effect().none().thenUnstashAll();
     boolean scheduleExpiry = expiring;
-    return Effect().persist(events).thenRun(newState -> {
+    return persistUpdates(state, events).thenRun(newState -> {
       long seq = newState.lastSeq - events.size() + 1;
       for (int i = 0; i < events.size(); i++) pushLive(seq + i, events.get(i), origins.get(i));
       peers.forEach(peer -> driveDelivery(newState, peer));
@@ -350,7 +363,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     }
     long confirmed = Math.max(highWater, d.messages().isEmpty() ? 0 : d.messages().get(d.messages().size() - 1).senderSeq());
     if (fresh.isEmpty()) return Effect().reply(d.replyTo(), new Delivered(confirmed));
-    return Effect().persist(fresh).thenRun(newState -> {
+    return persistUpdates(state, fresh).thenRun(newState -> {
       pushLiveBatch(newState.lastSeq, fresh, null);
       d.replyTo().tell(new Delivered(confirmed));
       scheduleExpiry(newState);
@@ -481,7 +494,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       batch.forEach(r -> r.replyTo().tell(Done.INSTANCE));
       return Effect().none();
     }
-    return Effect().persist(events).thenRun(newState -> {
+    return persistUpdates(state, events).thenRun(newState -> {
       pushLiveBatch(newState.lastSeq, events, null);
       batch.forEach(r -> r.replyTo().tell(Done.INSTANCE));
     });
@@ -507,7 +520,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     String peer = Conversations.peerOf(c.conversation(), userId);
     if (peer == null) return Effect().none().thenRun(s -> c.replyTo().tell(false)).thenUnstashAll();
     SettingsChanged event = new SettingsChanged(c.conversation(), c.disappearAfterSeconds(), userId, 0);
-    return Effect().persist(event).thenRun(newState -> {
+    return persistUpdates(state, List.of(event)).thenRun(newState -> {
       pushLive(newState.lastSeq, event, null);
       driveDelivery(newState, peer); // the peer's stream gets it in order with this user's messages
       c.replyTo().tell(true);
@@ -523,7 +536,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     }
     List<Event> events = new ArrayList<>(due.size());
     due.forEach((conversation, ids) -> events.add(new Expired(conversation, ids)));
-    return Effect().persist(events).thenRun(newState -> {
+    return persistUpdates(state, events).thenRun(newState -> {
       pushLiveBatch(newState.lastSeq, events, null);
       scheduleExpiry(newState);
     });
@@ -536,6 +549,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     }
     long delay = Math.max(0, state.expiries.firstKey() - System.currentTimeMillis());
     timers.startSingleTimer("expiry", new ExpiryDue(), Duration.ofMillis(delay));
+  }
+
+  /** One write, one journal row: the updates get the next seqs, in order. */
+  private EffectBuilder<Event, UserState> persistUpdates(UserState state, List<? extends Event> updates) {
+    return Effect().persist(new Batch(state.lastSeq + 1, List.copyOf(updates)));
   }
 
   private void pushLive(long seq, Event event, ActorRef<Outbound> except) {
@@ -554,50 +572,57 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   @Override
   public EventHandler<UserState, Event> eventHandler() {
     return (state, event) -> {
-      state.lastSeq++;
-      switch (event) {
-        case MessageSent m -> {
-          state.rememberSent(m.clientId(), new SentRef(m.msgId(), m.conversation(), m.ts(), state.lastSeq));
-          state.rememberOwn(m.msgId(), m.conversation(), state.lastSeq);
-          state.outbox.computeIfAbsent(m.peer(), p -> new ArrayDeque<>())
-              .addLast(new Outgoing(m.msgId(), m.clientId(), state.lastSeq, m.conversation(), m.ts(), m.body(), m.expiresAt(), null));
-          if (m.expiresAt() > 0) state.addExpiry(m.expiresAt(), m.conversation(), m.msgId());
-        }
-        case MessageReceived m -> {
-          String channel = m.groupSeq() > 0 ? m.conversation() : m.from();
-          state.inboundHighWater.put(channel, m.senderSeq());
-          if (m.expiresAt() > 0) state.addExpiry(m.expiresAt(), m.conversation(), m.msgId());
-          if (m.from().equals(userId)) {
-            // our own group message, copied back for our other devices: receipts are for us, not by us
-            state.rememberOwn(m.msgId(), m.conversation(), m.senderSeq());
-          } else {
-            InRef ref = new InRef(state.lastSeq, m.msgId(), m.from(), m.conversation(), m.senderSeq());
-            state.awaitingReceived.put(ref.seq(), ref);
-            state.unread.computeIfAbsent(m.conversation(), c -> new java.util.TreeMap<>()).put(ref.seq(), ref);
-          }
-        }
-        case GroupChanged g -> state.inboundHighWater.put("group:" + g.change().groupId(), g.position());
-        case DeliveryFailed f -> { }
-        case SettingsChanged c -> {
-          state.disappearAfter.put(c.conversation(), c.disappearAfterSeconds());
-          String peer = Conversations.peerOf(c.conversation(), userId);
-          if (c.by().equals(userId) && peer != null) {
-            // our own change goes to the peer through the outbox, ordered with our messages
-            state.outbox.computeIfAbsent(peer, p -> new ArrayDeque<>())
-                .addLast(new Outgoing("s" + state.lastSeq, null, state.lastSeq, c.conversation(), 0, null, 0, c.disappearAfterSeconds()));
-          } else if (c.senderSeq() > 0) {
-            state.inboundHighWater.put(c.conversation().startsWith("group:") ? c.conversation() : c.by(), c.senderSeq());
-          }
-        }
-        case Expired x -> state.removeExpiries(x.msgIds());
-        case ReceiptAdded r -> {
-          long[] marks = state.receiptWatermarks.computeIfAbsent(UserState.watermarkKey(r.by(), r.conversation()), k -> new long[2]);
-          int index = r.status().equals(READ) ? 1 : 0;
-          marks[index] = Math.max(marks[index], r.msgSeq());
-        }
-      }
+      state.lastRow++;
+      if (event instanceof Batch batch) batch.updates().forEach(update -> apply(state, update));
+      else apply(state, event);
       return state;
     };
+  }
+
+  private void apply(UserState state, Event event) {
+    state.lastSeq++;
+    switch (event) {
+      case MessageSent m -> {
+        state.rememberSent(m.clientId(), new SentRef(m.msgId(), m.conversation(), m.ts(), state.lastSeq));
+        state.rememberOwn(m.msgId(), m.conversation(), state.lastSeq);
+        state.outbox.computeIfAbsent(m.peer(), p -> new ArrayDeque<>())
+            .addLast(new Outgoing(m.msgId(), m.clientId(), state.lastSeq, m.conversation(), m.ts(), m.body(), m.expiresAt(), null));
+        if (m.expiresAt() > 0) state.addExpiry(m.expiresAt(), m.conversation(), m.msgId());
+      }
+      case MessageReceived m -> {
+        String channel = m.groupSeq() > 0 ? m.conversation() : m.from();
+        state.inboundHighWater.put(channel, m.senderSeq());
+        if (m.expiresAt() > 0) state.addExpiry(m.expiresAt(), m.conversation(), m.msgId());
+        if (m.from().equals(userId)) {
+          // our own group message, copied back for our other devices: receipts are for us, not by us
+          state.rememberOwn(m.msgId(), m.conversation(), m.senderSeq());
+        } else {
+          InRef ref = new InRef(state.lastSeq, m.msgId(), m.from(), m.conversation(), m.senderSeq());
+          state.awaitingReceived.put(ref.seq(), ref);
+          state.unread.computeIfAbsent(m.conversation(), c -> new java.util.TreeMap<>()).put(ref.seq(), ref);
+        }
+      }
+      case GroupChanged g -> state.inboundHighWater.put("group:" + g.change().groupId(), g.position());
+      case DeliveryFailed f -> { }
+      case SettingsChanged c -> {
+        state.disappearAfter.put(c.conversation(), c.disappearAfterSeconds());
+        String peer = Conversations.peerOf(c.conversation(), userId);
+        if (c.by().equals(userId) && peer != null) {
+          // our own change goes to the peer through the outbox, ordered with our messages
+          state.outbox.computeIfAbsent(peer, p -> new ArrayDeque<>())
+              .addLast(new Outgoing("s" + state.lastSeq, null, state.lastSeq, c.conversation(), 0, null, 0, c.disappearAfterSeconds()));
+        } else if (c.senderSeq() > 0) {
+          state.inboundHighWater.put(c.conversation().startsWith("group:") ? c.conversation() : c.by(), c.senderSeq());
+        }
+      }
+      case Expired x -> state.removeExpiries(x.msgIds());
+      case ReceiptAdded r -> {
+        long[] marks = state.receiptWatermarks.computeIfAbsent(UserState.watermarkKey(r.by(), r.conversation()), k -> new long[2]);
+        int index = r.status().equals(READ) ? 1 : 0;
+        marks[index] = Math.max(marks[index], r.msgSeq());
+      }
+      case Batch b -> throw new IllegalStateException("a batch inside a batch");
+    }
   }
 
   @Override

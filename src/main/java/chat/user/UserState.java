@@ -19,8 +19,10 @@ import java.util.TreeMap;
  * watermarks drop those repeats.
  */
 public final class UserState {
-  /** Highest update seq, equal to the journal's sequence number (every event is an update). */
+  /** Highest update seq. */
   public long lastSeq;
+  /** The journal's sequence number of the row holding {@code lastSeq} (a row holds one write's updates). */
+  public long lastRow;
   /** Recent sends by client id, for idempotent {@code send}; oldest forgotten past the window. */
   public final LinkedHashMap<String, SentRef> sentByClientId;
   /** Messages sent but not yet confirmed durable in the recipient's stream, per recipient, in order. */
@@ -67,6 +69,10 @@ public final class UserState {
         return size() > dedupWindow;
       }
     };
+  }
+
+  User.StreamEnd end() {
+    return new User.StreamEnd(lastSeq, lastRow);
   }
 
   void rememberSent(String clientId, SentRef ref) {
@@ -133,7 +139,8 @@ public final class UserState {
 
   public record OwnEntry(String msgId, OwnRef ref) implements CborSerializable {}
 
-  public record Snapshot(long lastSeq, List<SentEntry> sent, List<OwnEntry> own, Map<String, List<Outgoing>> outbox,
+  /** {@code lastRow} 0: taken before rows held several updates, so it equals {@code lastSeq}. */
+  public record Snapshot(long lastSeq, long lastRow, List<SentEntry> sent, List<OwnEntry> own, Map<String, List<Outgoing>> outbox,
                          Map<String, Long> inboundHighWater, List<InRef> awaitingReceived, List<InRef> unread,
                          Map<String, List<ReceiptItem>> receiptOutbox, Map<String, long[]> receiptWatermarks,
                          Map<String, Integer> disappearAfter, Map<Long, List<ExpiryRef>> expiries)
@@ -152,7 +159,7 @@ public final class UserState {
     sentByClientId.forEach((k, v) -> sentCopy.add(new SentEntry(k, v)));
     List<OwnEntry> ownCopy = new ArrayList<>(ownByMsgId.size());
     ownByMsgId.forEach((k, v) -> ownCopy.add(new OwnEntry(k, v)));
-    return new Snapshot(lastSeq, sentCopy, ownCopy, outboxCopy, Map.copyOf(inboundHighWater),
+    return new Snapshot(lastSeq, lastRow, sentCopy, ownCopy, outboxCopy, Map.copyOf(inboundHighWater),
         List.copyOf(awaitingReceived.values()), unreadCopy, receiptsCopy, marksCopy, Map.copyOf(disappearAfter),
         expiriesCopy());
   }
@@ -166,6 +173,7 @@ public final class UserState {
   static UserState fromSnapshot(Snapshot s, int dedupWindow) {
     UserState state = new UserState(dedupWindow);
     state.lastSeq = s.lastSeq();
+    state.lastRow = s.lastRow() > 0 ? s.lastRow() : s.lastSeq();
     s.sent().forEach(e -> state.sentByClientId.put(e.clientId(), e.ref()));
     s.own().forEach(e -> state.ownByMsgId.put(e.msgId(), e.ref()));
     s.outbox().forEach((k, v) -> state.outbox.put(k, new ArrayDeque<>(v)));

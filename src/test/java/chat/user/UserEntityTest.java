@@ -63,7 +63,7 @@ class UserEntityTest {
       TestProbe<User.Outbound> bobSocket = kit.createTestProbe();
       user(kit, "alice").tell(new User.Connect(aliceSocket.getRef()));
       user(kit, "bob").tell(new User.Connect(bobSocket.getRef()));
-      assertEquals(0, expect(aliceSocket, User.Connected.class).lastSeq());
+      assertEquals(0, expect(aliceSocket, User.Connected.class).end().lastSeq());
       expect(bobSocket, User.Connected.class);
 
       List<String> msgIds = new ArrayList<>();
@@ -87,9 +87,9 @@ class UserEntityTest {
         assertEquals("alice", m.from());
         assertTrue(seen.add(m.msgId()));
       }
-      TestProbe<Long> last = kit.createTestProbe();
-      user(kit, "bob").tell(new User.GetLastSeq(last.getRef()));
-      assertEquals(20L, last.receiveMessage(WAIT));
+      TestProbe<User.StreamEnd> last = kit.createTestProbe();
+      user(kit, "bob").tell(new User.GetStreamEnd(last.getRef()));
+      assertEquals(20L, last.receiveMessage(WAIT).lastSeq());
     } finally {
       kit.shutdownTestKit();
     }
@@ -219,16 +219,16 @@ class UserEntityTest {
     try {
       TestProbe<User.Outbound> socket = again.createTestProbe();
       user(again, "alice").tell(new User.Connect(socket.getRef()));
-      assertEquals(12, expect(socket, User.Connected.class).lastSeq());
+      assertEquals(12, expect(socket, User.Connected.class).end().lastSeq());
       user(again, "alice").tell(new User.Send("p11", "bob", "{\"text\":\"again\"}", socket.getRef()));
       assertEquals(ids.get(11), expect(socket, User.Acked.class).msgId());
       user(again, "alice").tell(new User.Send("p0", "bob", "{\"text\":\"again\"}", socket.getRef()));
       assertEquals(ids.get(0), expect(socket, User.Acked.class).msgId());
       user(again, "alice").tell(new User.Send("new", "bob", "{\"text\":\"z\"}", socket.getRef()));
       assertEquals(13, expect(socket, User.Acked.class).seq());
-      TestProbe<Long> last = again.createTestProbe();
-      user(again, "bob").tell(new User.GetLastSeq(last.getRef()));
-      assertEquals(13L, last.receiveMessage(WAIT), "bob got each message exactly once");
+      TestProbe<User.StreamEnd> last = again.createTestProbe();
+      user(again, "bob").tell(new User.GetStreamEnd(last.getRef()));
+      assertEquals(13L, last.receiveMessage(WAIT).lastSeq(), "bob got each message exactly once");
     } finally {
       again.shutdownTestKit();
     }

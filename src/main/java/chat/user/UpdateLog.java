@@ -1,0 +1,119 @@
+package chat.user;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * Reads a user's past updates from the journal, for {@code sync} and {@code GET /api/v1/updates}.
+ *
+ * <p>A journal row holds the updates of one write ({@link User.Batch}), so an update's {@code seq} is
+ * not its row's sequence number. The row holding a seq is found by binary search over rows, each
+ * probe one primary-key lookup, within bounds that the stream's end gives: every row holds at least
+ * one update, so the row of seq {@code s} lies in {@code [lastRow - (lastSeq - s), s]}. A client that
+ * is nearly caught up costs a probe or two; paging on continues from the row where the last page
+ * stopped, with no search.
+ */
+public final class UpdateLog {
+  /**
+   * Updates with seqs {@code after + 1 ..}, at most {@code max}, in order; fewer only at the stream's
+   * end. {@code nextRow} is where the page after this one starts (pass it back as {@code rowHint}), 0
+   * when unknown.
+   */
+  public record Page(List<User.Update> updates, long nextRow) {}
+
+  /** One journal row: the updates it holds start at {@code firstSeq}. */
+  private record Row(long rowNr, long firstSeq, List<User.Event> updates) {
+    long lastSeq() {
+      return firstSeq + updates.size() - 1;
+    }
+
+    static Row of(EventEnvelope envelope) {
+      return switch ((User.Event) envelope.event()) {
+        case User.Batch b -> new Row(envelope.sequenceNr(), b.firstSeq(), b.updates());
+        case User.Event plain -> new Row(envelope.sequenceNr(), envelope.sequenceNr(), List.of(plain)); // written before batching
+      };
+    }
+  }
+
+  private final JdbcReadJournal journal;
+  private final ActorSystem<?> system;
+
+  public UpdateLog(JdbcReadJournal journal, ActorSystem<?> system) {
+    this.journal = journal;
+    this.system = system;
+  }
+
+  /**
+   * @param end     the stream's end as its entity last reported it (possibly stale: the stream only
+   *                grows, so the bounds stay true), or {@code null} when not known
+   * @param rowHint a previous page's {@code nextRow} for {@code after}, or 0 to search
+   */
+  public CompletionStage<Page> page(String userId, long after, int max, User.StreamEnd end, long rowHint) {
+    String persistenceId = User.persistenceId(userId);
+    CompletionStage<Optional<Long>> start = rowHint > 0
+        ? CompletableFuture.completedFuture(Optional.of(rowHint))
+        : findRow(persistenceId, after + 1, end);
+    return start.thenCompose(row -> row.isEmpty()
+        ? CompletableFuture.completedFuture(new Page(List.of(), 0))
+        : read(persistenceId, row.get(), after, max).thenCompose(page -> {
+          boolean hintMissed = rowHint > 0 && !page.updates().isEmpty() && page.updates().get(0).seq() != after + 1;
+          return hintMissed ? page(userId, after, max, end, 0) : CompletableFuture.completedFuture(page);
+        }));
+  }
+
+  /** Reads whole rows from {@code fromRow}: {@code max} rows hold at least {@code max} updates. */
+  private CompletionStage<Page> read(String persistenceId, long fromRow, long after, int max) {
+    return journal.currentEventsByPersistenceId(persistenceId, fromRow, fromRow + max - 1)
+        .runWith(Sink.seq(), system)
+        .thenApply(envelopes -> {
+          List<User.Update> updates = new ArrayList<>(max);
+          long nextRow = fromRow;
+          for (EventEnvelope envelope : envelopes) {
+            Row row = Row.of(envelope);
+            long seq = row.firstSeq();
+            for (User.Event update : row.updates()) {
+              if (seq > after && updates.size() < max) updates.add(new User.Update(seq, update));
+              seq++;
+            }
+            boolean consumed = updates.isEmpty() || updates.get(updates.size() - 1).seq() >= row.lastSeq();
+            nextRow = consumed ? row.rowNr() + 1 : row.rowNr();
+            if (updates.size() == max) break;
+          }
+          return new Page(updates, nextRow);
+        });
+  }
+
+  /** The row holding {@code seq}, or empty when the stream ends before it. */
+  private CompletionStage<Optional<Long>> findRow(String persistenceId, long seq, User.StreamEnd end) {
+    long low = 1;
+    long high = seq;
+    if (end != null && end.lastRow() > 0 && seq <= end.lastSeq()) {
+      low = Math.max(1, end.lastRow() - (end.lastSeq() - seq));
+      high = Math.min(seq, end.lastRow());
+    } else if (end != null && end.lastRow() > 0) {
+      low = end.lastRow() + 1;
+    }
+    return search(persistenceId, seq, low, high);
+  }
+
+  private CompletionStage<Optional<Long>> search(String persistenceId, long seq, long low, long high) {
+    if (low > high) return CompletableFuture.completedFuture(Optional.empty());
+    long middle = low + (high - low) / 2;
+    return journal.currentEventsByPersistenceId(persistenceId, middle, middle)
+        .runWith(Sink.headOption(), system)
+        .thenCompose(found -> {
+          if (found.isEmpty()) return search(persistenceId, seq, low, middle - 1); // past the stream's end
+          Row row = Row.of(found.get());
+          if (seq < row.firstSeq()) return search(persistenceId, seq, low, middle - 1);
+          if (seq > row.lastSeq()) return search(persistenceId, seq, middle + 1, high);
+          return CompletableFuture.completedFuture(Optional.of(middle));
+        });
+  }
+}

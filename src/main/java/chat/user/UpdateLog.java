@@ -16,9 +16,9 @@ import org.apache.pekko.stream.javadsl.Sink;
  * <p>A journal row holds the updates of one write ({@link User.Batch}), so an update's {@code seq} is
  * not its row's sequence number. The row holding a seq is found by binary search over rows, each
  * probe one primary-key lookup, within bounds that the stream's end gives: every row holds at least
- * one update, so the row of seq {@code s} lies in {@code [lastRow - (lastSeq - s), s]}. A client that
- * is nearly caught up costs a probe or two; paging on continues from the row where the last page
- * stopped, with no search.
+ * one update, so the row of seq {@code s} lies in {@code [lastRow - (lastSeq - s), s]}, and past the
+ * end in {@code [lastRow + 1, lastRow + (s - lastSeq)]}. A caught-up client costs no probe, a nearly
+ * caught-up one a probe or two; paging on continues from the row where the last page stopped.
  */
 public final class UpdateLog {
   /**
@@ -98,13 +98,16 @@ public final class UpdateLog {
       low = Math.max(1, end.lastRow() - (end.lastSeq() - seq));
       high = Math.min(seq, end.lastRow());
     } else if (end != null && end.lastRow() > 0) {
+      // written since: a caught-up client (seq = lastSeq + 1) needs no search at all
       low = end.lastRow() + 1;
+      high = end.lastRow() + (seq - end.lastSeq());
     }
     return search(persistenceId, seq, low, high);
   }
 
   private CompletionStage<Optional<Long>> search(String persistenceId, long seq, long low, long high) {
     if (low > high) return CompletableFuture.completedFuture(Optional.empty());
+    if (low == high) return CompletableFuture.completedFuture(Optional.of(low)); // the bounds leave one row: read it
     long middle = low + (high - low) / 2;
     return journal.currentEventsByPersistenceId(persistenceId, middle, middle)
         .runWith(Sink.headOption(), system)

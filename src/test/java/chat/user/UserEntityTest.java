@@ -215,6 +215,13 @@ class UserEntityTest {
     } finally {
       kit.shutdownTestKit();
     }
+    // snapshots count updates, not journal rows (the 12 sends share a row or a few)
+    try (var db = java.sql.DriverManager.getConnection(chat.storage.Database.embeddedH2Url(dir), "sa", "");
+         var snapshots = db.createStatement().executeQuery(
+             "SELECT COUNT(*) FROM \"snapshot\" WHERE \"persistence_id\" = '" + User.persistenceId("alice") + "'")) {
+      snapshots.next();
+      assertTrue(snapshots.getInt(1) >= 1, "a snapshot after 5 and 10 updates");
+    }
     ActorTestKit again = startKit(dir);
     try {
       TestProbe<User.Outbound> socket = again.createTestProbe();

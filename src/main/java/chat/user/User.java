@@ -37,6 +37,7 @@ import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
@@ -642,11 +643,13 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .build();
   }
 
+  /**
+   * A snapshot every {@code snapshot-every} journal rows bounds recovery; Pekko deletes all but the
+   * two latest (a snapshot triggered any other way would never be deleted: they would pile up).
+   */
   @Override
-  public boolean shouldSnapshot(UserState state, Event event, long sequenceNr) {
-    // every snapshot-every updates (rows hold several): recovery replays at most that many updates
-    long before = event instanceof Batch b ? b.firstSeq() - 1 : state.lastSeq - 1;
-    return before / settings.snapshotEvery() != state.lastSeq / settings.snapshotEvery();
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
   }
 
   @Override

@@ -202,6 +202,16 @@ class UserEntityTest {
     }
   }
 
+  private static List<Long> snapshotsOf(Path dir, String userId) throws java.sql.SQLException {
+    try (var db = java.sql.DriverManager.getConnection(chat.storage.Database.embeddedH2Url(dir), "sa", "");
+         var rows = db.createStatement().executeQuery("SELECT \"sequence_number\" FROM \"snapshot\" WHERE \"persistence_id\" = '"
+             + User.persistenceId(userId) + "' ORDER BY 1")) {
+      List<Long> sequenceNumbers = new ArrayList<>();
+      while (rows.next()) sequenceNumbers.add(rows.getLong(1));
+      return sequenceNumbers;
+    }
+  }
+
   @Test
   void recoveryRestoresSeqDedupAndReceiptWatermarks() throws Exception {
     Path dir = Files.createTempDirectory("user-entity");
@@ -209,33 +219,35 @@ class UserEntityTest {
     ActorTestKit kit = startKit(dir);
     try {
       TestProbe<User.Outbound> socket = connect(kit, "alice");
-      // 12 updates with snapshots every 5: recovery = snapshot at 10 + 2 events
-      for (int i = 0; i < 12; i++) user(kit, "alice").tell(new User.Send("p" + i, "bob", "{\"text\":\"y\"}", socket.getRef()));
-      for (int i = 0; i < 12; i++) ids.add(expect(socket, User.Acked.class).msgId());
+      // 22 writes, one row each, with snapshots every 5 rows: recovery = the snapshot at 20 + 2 rows
+      for (int i = 0; i < 22; i++) {
+        user(kit, "alice").tell(new User.Send("p" + i, "bob", "{\"text\":\"y\"}", socket.getRef()));
+        ids.add(expect(socket, User.Acked.class).msgId());
+      }
+      // the deletion of old snapshots follows each save asynchronously
+      List<Long> kept = List.of();
+      for (long deadline = System.nanoTime() + WAIT.toNanos(); System.nanoTime() < deadline; Thread.sleep(50)) {
+        kept = snapshotsOf(dir, "alice");
+        if (kept.equals(List.of(15L, 20L))) break;
+      }
+      assertEquals(List.of(15L, 20L), kept, "the two latest snapshots, older ones deleted");
     } finally {
       kit.shutdownTestKit();
-    }
-    // snapshots count updates, not journal rows (the 12 sends share a row or a few)
-    try (var db = java.sql.DriverManager.getConnection(chat.storage.Database.embeddedH2Url(dir), "sa", "");
-         var snapshots = db.createStatement().executeQuery(
-             "SELECT COUNT(*) FROM \"snapshot\" WHERE \"persistence_id\" = '" + User.persistenceId("alice") + "'")) {
-      snapshots.next();
-      assertTrue(snapshots.getInt(1) >= 1, "a snapshot after 5 and 10 updates");
     }
     ActorTestKit again = startKit(dir);
     try {
       TestProbe<User.Outbound> socket = again.createTestProbe();
       user(again, "alice").tell(new User.Connect(socket.getRef()));
-      assertEquals(12, expect(socket, User.Connected.class).end().lastSeq());
-      user(again, "alice").tell(new User.Send("p11", "bob", "{\"text\":\"again\"}", socket.getRef()));
-      assertEquals(ids.get(11), expect(socket, User.Acked.class).msgId());
+      assertEquals(22, expect(socket, User.Connected.class).end().lastSeq());
+      user(again, "alice").tell(new User.Send("p21", "bob", "{\"text\":\"again\"}", socket.getRef()));
+      assertEquals(ids.get(21), expect(socket, User.Acked.class).msgId());
       user(again, "alice").tell(new User.Send("p0", "bob", "{\"text\":\"again\"}", socket.getRef()));
       assertEquals(ids.get(0), expect(socket, User.Acked.class).msgId());
       user(again, "alice").tell(new User.Send("new", "bob", "{\"text\":\"z\"}", socket.getRef()));
-      assertEquals(13, expect(socket, User.Acked.class).seq());
+      assertEquals(23, expect(socket, User.Acked.class).seq());
       TestProbe<User.StreamEnd> last = again.createTestProbe();
       user(again, "bob").tell(new User.GetStreamEnd(last.getRef()));
-      assertEquals(13L, last.receiveMessage(WAIT).lastSeq(), "bob got each message exactly once");
+      assertEquals(23L, last.receiveMessage(WAIT).lastSeq(), "bob got each message exactly once");
     } finally {
       again.shutdownTestKit();
     }

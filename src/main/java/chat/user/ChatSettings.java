@@ -6,7 +6,7 @@ import java.time.Duration;
 /** The `parley.chat` knobs, read once (documented in reference.conf). */
 public record ChatSettings(int maxTextLength, int dedupWindow, int snapshotEvery, Duration deliveryRetryMin,
                            Duration deliveryRetryMax, Duration deliveryAttemptTimeout, int deliveryBatch,
-                           Duration passivateAfter) {
+                           Duration passivateAfter, int unreadInMemory) {
   public static ChatSettings from(Config parley) {
     Config c = parley.getConfig("chat");
     return new ChatSettings(
@@ -17,6 +17,7 @@ public record ChatSettings(int maxTextLength, int dedupWindow, int snapshotEvery
         c.getDuration("delivery-retry-max"),
         c.getDuration("delivery-attempt-timeout"),
         c.getInt("delivery-batch"),
-        c.getDuration("passivate-after"));
+        c.getDuration("passivate-after"),
+        c.getInt("unread-in-memory"));
   }
 }

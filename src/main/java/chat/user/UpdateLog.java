@@ -68,6 +68,21 @@ public final class UpdateLog {
         }));
   }
 
+  /** Every update with a seq from {@code from} to {@code to}, in order, read a page of 1,000 at a time. */
+  public CompletionStage<List<User.Update>> range(String userId, long from, long to, User.StreamEnd end) {
+    return collect(userId, from - 1, to, end, 0, new ArrayList<>());
+  }
+
+  private CompletionStage<List<User.Update>> collect(String userId, long after, long to, User.StreamEnd end, long row,
+                                                     List<User.Update> into) {
+    if (after >= to) return CompletableFuture.completedFuture(into);
+    return page(userId, after, (int) Math.min(1_000, to - after), end, row).thenCompose(page -> {
+      into.addAll(page.updates());
+      if (page.updates().isEmpty()) return CompletableFuture.completedFuture(into);
+      return collect(userId, page.updates().get(page.updates().size() - 1).seq(), to, end, page.nextRow(), into);
+    });
+  }
+
   /** Reads whole rows from {@code fromRow}: {@code max} rows hold at least {@code max} updates. */
   private CompletionStage<Page> read(String persistenceId, long fromRow, long after, int max) {
     return journal.currentEventsByPersistenceId(persistenceId, fromRow, fromRow + max - 1)

@@ -29,6 +29,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
@@ -94,6 +96,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Persists every {@link Send} gathered since the last flush, in one write. */
   private record FlushSends() implements Command {}
   private record ExpiryDue() implements Command {}
+  /** Older unread messages of {@code read}'s conversation, read back from the journal ({@code failure} null on success). */
+  private record UnreadLoaded(Read read, UserState.SeqRange looked, List<InRef> older, String failure) implements Command {}
 
   /**
    * One update handed to a recipient. {@code senderSeq} orders the channel it comes from (the sender's
@@ -203,6 +207,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * it wait behind it, so every message keeps the rule that was in force when it was sent.
    */
   private boolean settingsWaitingForSends;
+  /** A read waits for older unread messages from the journal; later reads wait (stashed) behind it, in order. */
+  private boolean readingUnreadFromJournal;
+  private final UpdateLog updateLog;
   /** Sockets waiting for the ack of a message whose delivery is still pending, by msgId. */
   private final Map<String, List<ActorRef<Outbound>>> ackWaiters = new LinkedHashMap<>();
   private long lastActivityNanos = System.nanoTime();
@@ -220,6 +227,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.sealer = sealer;
     this.media = media;
+    this.updateLog = new UpdateLog(PersistenceQuery.get(ctx.getSystem()).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier()),
+        ctx.getSystem());
   }
 
   public static String persistenceId(String userId) {
@@ -251,7 +260,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         case Deliver d -> deliver(state, d);
         case DeliveryOutcome o -> deliveryOutcome(state, o);
         case Received r -> received(state, r);
-        case Read r -> read(state, r);
+        case Read r -> readingUnreadFromJournal ? Effect().stash() : read(state, r);
+        case UnreadLoaded l -> unreadLoaded(state, l);
         case Receipts r -> gather(receiptsToWrite, r, new FlushReceipts());
         case FlushReceipts f -> flushReceipts(state);
         case ReceiptOutcome o -> receiptOutcome(state, o);
@@ -422,19 +432,62 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return Effect().none();
   }
 
+  /**
+   * Read receipts for every unread message of the conversation up to {@code upTo}. When that reaches
+   * back past the unread messages kept in memory, the older ones are read from the journal first:
+   * their receipts must go before the newer ones, since a sender drops a receipt below one it has.
+   */
   private Effect<Event, UserState> read(UserState state, Read r) {
-    var unread = state.unread.get(r.conversation());
-    if (unread == null) return Effect().none();
-    var covered = unread.headMap(Math.min(r.upTo(), state.lastSeq), true);
+    long upTo = Math.min(r.upTo(), state.lastSeq);
+    UserState.SeqRange inJournal = state.unreadInJournal.get(r.conversation());
+    if (inJournal == null || upTo < inJournal.from()) return markRead(state, r.conversation(), upTo, List.of());
+    UserState.SeqRange looked = new UserState.SeqRange(inJournal.from(), Math.min(upTo, inJournal.to()));
+    readingUnreadFromJournal = true;
+    ctx.pipeToSelf(updateLog.range(userId, looked.from(), looked.to(), state.end()), (updates, failure) -> failure != null
+        ? new UnreadLoaded(r, looked, List.of(), failure.toString())
+        : new UnreadLoaded(r, looked, unreadIn(updates, r.conversation()), null));
+    return Effect().none();
+  }
+
+  private List<InRef> unreadIn(List<Update> updates, String conversation) {
+    List<InRef> refs = new ArrayList<>();
+    for (Update u : updates) {
+      if (u.event() instanceof MessageReceived m && m.conversation().equals(conversation) && !m.from().equals(userId)) {
+        refs.add(new InRef(u.seq(), m.msgId(), m.from(), m.conversation(), m.senderSeq()));
+      }
+    }
+    return refs;
+  }
+
+  private Effect<Event, UserState> unreadLoaded(UserState state, UnreadLoaded l) {
+    readingUnreadFromJournal = false;
+    if (l.failure() != null) {
+      // nothing is marked read: the client's next read asks again
+      ctx.getLog().warn("reading unread messages of {} in {} back from the journal failed: {}", userId, l.read().conversation(), l.failure());
+      return Effect().none().thenUnstashAll();
+    }
+    UserState.SeqRange inJournal = state.unreadInJournal.get(l.read().conversation());
+    if (inJournal != null && l.looked().to() >= inJournal.to()) state.unreadInJournal.remove(l.read().conversation());
+    else if (inJournal != null) state.unreadInJournal.put(l.read().conversation(), new UserState.SeqRange(l.looked().to() + 1, inJournal.to()));
+    return markRead(state, l.read().conversation(), Math.min(l.read().upTo(), state.lastSeq), l.older()).thenUnstashAll();
+  }
+
+  private EffectBuilder<Event, UserState> markRead(UserState state, String conversation, long upTo, List<InRef> older) {
+    var unread = state.unread.get(conversation);
     Set<String> senders = new HashSet<>();
-    for (InRef ref : covered.values()) {
+    List<InRef> covered = new ArrayList<>(older);
+    if (unread != null) {
+      var inMemory = unread.headMap(upTo, true);
+      covered.addAll(inMemory.values());
+      inMemory.clear();
+      if (unread.isEmpty()) state.unread.remove(conversation);
+    }
+    for (InRef ref : covered) {
       // read implies delivered: the sender expands it, so the pending delivered request can go
       state.awaitingReceived.remove(ref.seq());
       state.queueReceipt(ref, READ);
       senders.add(ref.from());
     }
-    covered.clear();
-    if (unread.isEmpty()) state.unread.remove(r.conversation());
     senders.forEach(sender -> driveReceipts(state, sender));
     return Effect().none();
   }
@@ -510,7 +563,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private Effect<Event, UserState> tick(UserState state) {
     boolean idle = System.nanoTime() - lastActivityNanos >= settings.passivateAfter().toNanos();
     if (idle && connections.isEmpty() && state.outbox.isEmpty() && state.receiptOutbox.isEmpty() && receiptsToWrite.isEmpty()
-        && sendsToWrite.isEmpty()) {
+        && sendsToWrite.isEmpty() && !readingUnreadFromJournal) {
       entity.getShard().tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
     }
     return Effect().none();
@@ -600,7 +653,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         } else {
           InRef ref = new InRef(state.lastSeq, m.msgId(), m.from(), m.conversation(), m.senderSeq());
           state.awaitingReceived.put(ref.seq(), ref);
-          state.unread.computeIfAbsent(m.conversation(), c -> new java.util.TreeMap<>()).put(ref.seq(), ref);
+          state.addUnread(ref, settings.unreadInMemory());
         }
       }
       case GroupChanged g -> state.inboundHighWater.put("group:" + g.change().groupId(), g.position());

@@ -31,8 +31,10 @@ public final class UserState {
   public final Map<String, Long> inboundHighWater = new HashMap<>();
   /** Incoming messages the client has not yet confirmed with {@code received}, by seq. */
   public final TreeMap<Long, InRef> awaitingReceived = new TreeMap<>();
-  /** Incoming messages not yet read, per conversation, by seq. */
+  /** Incoming messages not yet read, per conversation, by seq: the newest {@code unread-in-memory}. */
   public final Map<String, TreeMap<Long, InRef>> unread = new HashMap<>();
+  /** Per conversation, the seqs between which unread messages were dropped from {@code unread}: read back from the journal. */
+  public final Map<String, SeqRange> unreadInJournal = new HashMap<>();
   /** Receipts to hand to the senders, per sender, in order. */
   public final Map<String, ArrayDeque<ReceiptItem>> receiptOutbox = new HashMap<>();
   /** Messages this user sent, by msgId: conversation and the seq receipts refer to (bounded like the dedup window). */
@@ -50,6 +52,8 @@ public final class UserState {
   public record Outgoing(String msgId, String clientId, long senderSeq, String conversation, long ts, String body, long expiresAt,
                          Integer disappearAfterSeconds) implements CborSerializable {}
   public record ExpiryRef(String conversation, String msgId) implements CborSerializable {}
+  /** Seqs {@code from} to {@code to}, both included. */
+  public record SeqRange(long from, long to) implements CborSerializable {}
   public record InRef(long seq, String msgId, String from, String conversation, long senderSeq) implements CborSerializable {}
   /** A receipt request to a sender: {@code msgSeq} is the message's seq in the SENDER's stream. */
   public record ReceiptItem(String msgId, String conversation, String status, long msgSeq) implements CborSerializable {}
@@ -124,6 +128,15 @@ public final class UserState {
     }
   }
 
+  /** Remembers an unread message; past {@code keep} in its conversation the oldest moves to {@code unreadInJournal}. */
+  void addUnread(InRef ref, int keep) {
+    TreeMap<Long, InRef> inMemory = unread.computeIfAbsent(ref.conversation(), c -> new TreeMap<>());
+    inMemory.put(ref.seq(), ref);
+    if (inMemory.size() <= keep) return;
+    long dropped = inMemory.pollFirstEntry().getKey();
+    unreadInJournal.merge(ref.conversation(), new SeqRange(dropped, dropped), (older, now) -> new SeqRange(older.from(), now.to()));
+  }
+
   void queueReceipt(InRef ref, String status) {
     receiptOutbox.computeIfAbsent(ref.from(), s -> new ArrayDeque<>())
         .addLast(new ReceiptItem(ref.msgId(), ref.conversation(), status, ref.senderSeq()));
@@ -143,7 +156,8 @@ public final class UserState {
   public record Snapshot(long lastSeq, long lastRow, List<SentEntry> sent, List<OwnEntry> own, Map<String, List<Outgoing>> outbox,
                          Map<String, Long> inboundHighWater, List<InRef> awaitingReceived, List<InRef> unread,
                          Map<String, List<ReceiptItem>> receiptOutbox, Map<String, long[]> receiptWatermarks,
-                         Map<String, Integer> disappearAfter, Map<Long, List<ExpiryRef>> expiries)
+                         Map<String, Integer> disappearAfter, Map<Long, List<ExpiryRef>> expiries,
+                         Map<String, SeqRange> unreadInJournal)
       implements CborSerializable {}
 
   Snapshot toSnapshot() {
@@ -161,7 +175,7 @@ public final class UserState {
     ownByMsgId.forEach((k, v) -> ownCopy.add(new OwnEntry(k, v)));
     return new Snapshot(lastSeq, lastRow, sentCopy, ownCopy, outboxCopy, Map.copyOf(inboundHighWater),
         List.copyOf(awaitingReceived.values()), unreadCopy, receiptsCopy, marksCopy, Map.copyOf(disappearAfter),
-        expiriesCopy());
+        expiriesCopy(), Map.copyOf(unreadInJournal));
   }
 
   private Map<Long, List<ExpiryRef>> expiriesCopy() {
@@ -184,6 +198,7 @@ public final class UserState {
     s.receiptWatermarks().forEach((k, v) -> state.receiptWatermarks.put(k, v.clone()));
     if (s.disappearAfter() != null) state.disappearAfter.putAll(s.disappearAfter());
     if (s.expiries() != null) s.expiries().forEach((k, v) -> state.expiries.put(k, new ArrayList<>(v)));
+    if (s.unreadInJournal() != null) state.unreadInJournal.putAll(s.unreadInJournal());
     return state;
   }
 }

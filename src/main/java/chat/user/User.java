@@ -45,8 +45,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 /**
  * A user's update stream: one sharded, event-sourced entity per user. Its journal holds ONLY updates,
  * each write's updates in one row ({@link Batch}) numbered with the protocol's gapless {@code seq},
- * and {@code sync} reads past updates straight from the journal ({@link UpdateLog}). Everything else (dedup window, delivery outbox, receipt
- * bookkeeping) is state rebuilt from those updates and bounded by snapshots.
+ * and {@code sync} reads past updates straight from the journal ({@link UpdateLog}). Everything else
+ * (dedup window, delivery outbox, receipt bookkeeping) is state rebuilt from those updates and
+ * bounded by snapshots.
  *
  * <p>Sending: the sender's entity persists {@code MessageSent} (its own stream), then hands the message
  * to the recipient's entity in per-recipient batches, one batch in flight, retried with backoff until
@@ -139,7 +140,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public sealed interface Event extends CborSerializable {}
   /**
    * One journal row holding the updates of one write, {@code firstSeq} onwards; every row written is
-   * one. Why: a row costs the database about as much as its bytes (a group message's receipts are one
+   * one. Why: the database's cost is mostly per row, not per byte (a group message's receipts are one
    * write of up to 199 updates to the author's stream), so seq and the journal's sequence number part
    * ways here; {@link UpdateLog} maps one to the other. Rows from before batching hold one plain
    * update whose seq is the row's sequence number. Never nested, never an update itself.

@@ -97,8 +97,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Persists every {@link Send} gathered since the last flush, in one write. */
   private record FlushSends() implements Command {}
   private record ExpiryDue() implements Command {}
-  /** Older unread messages of {@code read}'s conversation, read back from the journal ({@code failure} null on success). */
-  private record UnreadLoaded(Read read, UserState.SeqRange looked, List<InRef> older, String failure) implements Command {}
+  /**
+   * Incoming messages a {@link Read} or {@link Received} covers that were no longer kept in memory,
+   * read back from the journal ({@code failure} null on success).
+   */
+  private record OlderLoaded(Command request, UserState.SeqRange looked, List<InRef> older, String failure) implements Command {}
 
   /**
    * One update handed to a recipient. {@code senderSeq} orders the channel it comes from (the sender's
@@ -208,8 +211,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * it wait behind it, so every message keeps the rule that was in force when it was sent.
    */
   private boolean settingsWaitingForSends;
-  /** A read waits for older unread messages from the journal; later reads wait (stashed) behind it, in order. */
+  /**
+   * A read (a received) waits for older messages from the journal; later reads (receiveds) wait,
+   * stashed, behind it, so receipts keep their order.
+   */
   private boolean readingUnreadFromJournal;
+  private boolean confirmingFromJournal;
   private final UpdateLog updateLog;
   /** Sockets waiting for the ack of a message whose delivery is still pending, by msgId. */
   private final Map<String, List<ActorRef<Outbound>>> ackWaiters = new LinkedHashMap<>();
@@ -260,9 +267,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         case FlushSends f -> flushSends(state);
         case Deliver d -> deliver(state, d);
         case DeliveryOutcome o -> deliveryOutcome(state, o);
-        case Received r -> received(state, r);
+        case Received r -> confirmingFromJournal ? Effect().stash() : received(state, r);
         case Read r -> readingUnreadFromJournal ? Effect().stash() : read(state, r);
-        case UnreadLoaded l -> unreadLoaded(state, l);
+        case OlderLoaded l -> olderLoaded(state, l);
         case Receipts r -> gather(receiptsToWrite, r, new FlushReceipts());
         case FlushReceipts f -> flushReceipts(state);
         case ReceiptOutcome o -> receiptOutcome(state, o);
@@ -419,16 +426,26 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         (ok, failure) -> new DeliveryOutcome(recipient, ok != null ? ok.upToSenderSeq() : -1));
   }
 
+  /** Delivered receipts up to {@code upTo}; like {@link #read}, older unconfirmed messages come from the journal first. */
   private Effect<Event, UserState> received(UserState state, Received r) {
     long upTo = Math.min(r.upTo(), state.lastSeq);
-    var covered = state.awaitingReceived.headMap(upTo, true);
-    if (covered.isEmpty()) return Effect().none();
+    UserState.SeqRange inJournal = state.unconfirmedInJournal;
+    if (inJournal == null || upTo < inJournal.from()) return markReceived(state, upTo, List.of());
+    confirmingFromJournal = true;
+    lookUpOlder(state, r, new UserState.SeqRange(inJournal.from(), Math.min(upTo, inJournal.to())), null);
+    return Effect().none();
+  }
+
+  private EffectBuilder<Event, UserState> markReceived(UserState state, long upTo, List<InRef> older) {
+    List<InRef> covered = new ArrayList<>(older);
+    var inMemory = state.awaitingReceived.headMap(upTo, true);
+    covered.addAll(inMemory.values());
+    inMemory.clear();
     Set<String> senders = new HashSet<>();
-    for (InRef ref : covered.values()) {
+    for (InRef ref : covered) {
       state.queueReceipt(ref, DELIVERED);
       senders.add(ref.from());
     }
-    covered.clear();
     senders.forEach(sender -> driveReceipts(state, sender));
     return Effect().none();
   }
@@ -442,35 +459,47 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     long upTo = Math.min(r.upTo(), state.lastSeq);
     UserState.SeqRange inJournal = state.unreadInJournal.get(r.conversation());
     if (inJournal == null || upTo < inJournal.from()) return markRead(state, r.conversation(), upTo, List.of());
-    UserState.SeqRange looked = new UserState.SeqRange(inJournal.from(), Math.min(upTo, inJournal.to()));
     readingUnreadFromJournal = true;
-    ctx.pipeToSelf(updateLog.range(userId, looked.from(), looked.to(), state.end()), (updates, failure) -> failure != null
-        ? new UnreadLoaded(r, looked, List.of(), failure.toString())
-        : new UnreadLoaded(r, looked, unreadIn(updates, r.conversation()), null));
+    lookUpOlder(state, r, new UserState.SeqRange(inJournal.from(), Math.min(upTo, inJournal.to())), r.conversation());
     return Effect().none();
   }
 
-  private List<InRef> unreadIn(List<Update> updates, String conversation) {
-    List<InRef> refs = new ArrayList<>();
-    for (Update u : updates) {
-      if (u.event() instanceof MessageReceived m && m.conversation().equals(conversation) && !m.from().equals(userId)) {
-        refs.add(new InRef(u.seq(), m.msgId(), m.from(), m.conversation(), m.senderSeq()));
+  /** Reads the incoming messages (of {@code conversation}, or any when null) with seqs in {@code range} from the journal. */
+  private void lookUpOlder(UserState state, Command request, UserState.SeqRange range, String conversation) {
+    ctx.pipeToSelf(updateLog.range(userId, range.from(), range.to(), state.end()), (updates, failure) -> {
+      if (failure != null) return new OlderLoaded(request, range, List.of(), failure.toString());
+      List<InRef> refs = new ArrayList<>();
+      for (Update u : updates) {
+        if (u.event() instanceof MessageReceived m && !m.from().equals(userId)
+            && (conversation == null || m.conversation().equals(conversation))) {
+          refs.add(new InRef(u.seq(), m.msgId(), m.from(), m.conversation(), m.senderSeq()));
+        }
       }
-    }
-    return refs;
+      return new OlderLoaded(request, range, refs, null);
+    });
   }
 
-  private Effect<Event, UserState> unreadLoaded(UserState state, UnreadLoaded l) {
-    readingUnreadFromJournal = false;
+  private Effect<Event, UserState> olderLoaded(UserState state, OlderLoaded l) {
+    if (l.request() instanceof Read) readingUnreadFromJournal = false;
+    else confirmingFromJournal = false;
     if (l.failure() != null) {
-      // nothing is marked read: the client's next read asks again
-      ctx.getLog().warn("reading unread messages of {} in {} back from the journal failed: {}", userId, l.read().conversation(), l.failure());
+      // nothing is marked: the client's next read or received asks again
+      ctx.getLog().warn("reading older messages of {} back from the journal failed: {}", userId, l.failure());
       return Effect().none().thenUnstashAll();
     }
-    UserState.SeqRange inJournal = state.unreadInJournal.get(l.read().conversation());
-    if (inJournal != null && l.looked().to() >= inJournal.to()) state.unreadInJournal.remove(l.read().conversation());
-    else if (inJournal != null) state.unreadInJournal.put(l.read().conversation(), new UserState.SeqRange(l.looked().to() + 1, inJournal.to()));
-    return markRead(state, l.read().conversation(), Math.min(l.read().upTo(), state.lastSeq), l.older()).thenUnstashAll();
+    return switch (l.request()) {
+      case Read r -> {
+        UserState.SeqRange rest = UserState.SeqRange.after(state.unreadInJournal.get(r.conversation()), l.looked().to());
+        if (rest == null) state.unreadInJournal.remove(r.conversation());
+        else state.unreadInJournal.put(r.conversation(), rest);
+        yield markRead(state, r.conversation(), Math.min(r.upTo(), state.lastSeq), l.older()).thenUnstashAll();
+      }
+      case Received r -> {
+        state.unconfirmedInJournal = UserState.SeqRange.after(state.unconfirmedInJournal, l.looked().to());
+        yield markReceived(state, Math.min(r.upTo(), state.lastSeq), l.older()).thenUnstashAll();
+      }
+      default -> throw new IllegalStateException("not a receipt request: " + l.request());
+    };
   }
 
   private EffectBuilder<Event, UserState> markRead(UserState state, String conversation, long upTo, List<InRef> older) {
@@ -564,7 +593,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private Effect<Event, UserState> tick(UserState state) {
     boolean idle = System.nanoTime() - lastActivityNanos >= settings.passivateAfter().toNanos();
     if (idle && connections.isEmpty() && state.outbox.isEmpty() && state.receiptOutbox.isEmpty() && receiptsToWrite.isEmpty()
-        && sendsToWrite.isEmpty() && !readingUnreadFromJournal) {
+        && sendsToWrite.isEmpty() && !readingUnreadFromJournal && !confirmingFromJournal) {
       entity.getShard().tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
     }
     return Effect().none();
@@ -653,7 +682,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           state.rememberOwn(m.msgId(), m.conversation(), m.senderSeq());
         } else {
           InRef ref = new InRef(state.lastSeq, m.msgId(), m.from(), m.conversation(), m.senderSeq());
-          state.awaitingReceived.put(ref.seq(), ref);
+          state.addUnconfirmed(ref, settings.unconfirmedInMemory());
           state.addUnread(ref, settings.unreadInMemory());
         }
       }

@@ -29,8 +29,10 @@ public final class UserState {
   public final Map<String, ArrayDeque<Outgoing>> outbox = new HashMap<>();
   /** Per sender, the highest sender seq already in this stream: deliveries at or below it are repeats. */
   public final Map<String, Long> inboundHighWater = new HashMap<>();
-  /** Incoming messages the client has not yet confirmed with {@code received}, by seq. */
+  /** Incoming messages the client has not yet confirmed with {@code received}, by seq: the newest {@code unconfirmed-in-memory}. */
   public final TreeMap<Long, InRef> awaitingReceived = new TreeMap<>();
+  /** The seqs between which unconfirmed messages were dropped from {@code awaitingReceived} (null: none): read back from the journal. */
+  public SeqRange unconfirmedInJournal;
   /** Incoming messages not yet read, per conversation, by seq: the newest {@code unread-in-memory}. */
   public final Map<String, TreeMap<Long, InRef>> unread = new HashMap<>();
   /** Per conversation, the seqs between which unread messages were dropped from {@code unread}: read back from the journal. */
@@ -53,7 +55,12 @@ public final class UserState {
                          Integer disappearAfterSeconds) implements CborSerializable {}
   public record ExpiryRef(String conversation, String msgId) implements CborSerializable {}
   /** Seqs {@code from} to {@code to}, both included. */
-  public record SeqRange(long from, long to) implements CborSerializable {}
+  public record SeqRange(long from, long to) implements CborSerializable {
+    /** What is left of {@code range} once everything up to {@code done} is handled; null when nothing. */
+    static SeqRange after(SeqRange range, long done) {
+      return range == null || done >= range.to() ? null : new SeqRange(Math.max(range.from(), done + 1), range.to());
+    }
+  }
   public record InRef(long seq, String msgId, String from, String conversation, long senderSeq) implements CborSerializable {}
   /** A receipt request to a sender: {@code msgSeq} is the message's seq in the SENDER's stream. */
   public record ReceiptItem(String msgId, String conversation, String status, long msgSeq) implements CborSerializable {}
@@ -137,6 +144,14 @@ public final class UserState {
     unreadInJournal.merge(ref.conversation(), new SeqRange(dropped, dropped), (older, now) -> new SeqRange(older.from(), now.to()));
   }
 
+  /** Remembers an unconfirmed message; past {@code keep} the oldest moves to {@code unconfirmedInJournal}. */
+  void addUnconfirmed(InRef ref, int keep) {
+    awaitingReceived.put(ref.seq(), ref);
+    if (awaitingReceived.size() <= keep) return;
+    long dropped = awaitingReceived.pollFirstEntry().getKey();
+    unconfirmedInJournal = unconfirmedInJournal == null ? new SeqRange(dropped, dropped) : new SeqRange(unconfirmedInJournal.from(), dropped);
+  }
+
   void queueReceipt(InRef ref, String status) {
     receiptOutbox.computeIfAbsent(ref.from(), s -> new ArrayDeque<>())
         .addLast(new ReceiptItem(ref.msgId(), ref.conversation(), status, ref.senderSeq()));
@@ -157,7 +172,7 @@ public final class UserState {
                          Map<String, Long> inboundHighWater, List<InRef> awaitingReceived, List<InRef> unread,
                          Map<String, List<ReceiptItem>> receiptOutbox, Map<String, long[]> receiptWatermarks,
                          Map<String, Integer> disappearAfter, Map<Long, List<ExpiryRef>> expiries,
-                         Map<String, SeqRange> unreadInJournal)
+                         Map<String, SeqRange> unreadInJournal, SeqRange unconfirmedInJournal)
       implements CborSerializable {}
 
   Snapshot toSnapshot() {
@@ -175,7 +190,7 @@ public final class UserState {
     ownByMsgId.forEach((k, v) -> ownCopy.add(new OwnEntry(k, v)));
     return new Snapshot(lastSeq, lastRow, sentCopy, ownCopy, outboxCopy, Map.copyOf(inboundHighWater),
         List.copyOf(awaitingReceived.values()), unreadCopy, receiptsCopy, marksCopy, Map.copyOf(disappearAfter),
-        expiriesCopy(), Map.copyOf(unreadInJournal));
+        expiriesCopy(), Map.copyOf(unreadInJournal), unconfirmedInJournal);
   }
 
   private Map<Long, List<ExpiryRef>> expiriesCopy() {
@@ -199,6 +214,7 @@ public final class UserState {
     if (s.disappearAfter() != null) state.disappearAfter.putAll(s.disappearAfter());
     if (s.expiries() != null) s.expiries().forEach((k, v) -> state.expiries.put(k, new ArrayList<>(v)));
     if (s.unreadInJournal() != null) state.unreadInJournal.putAll(s.unreadInJournal());
+    state.unconfirmedInJournal = s.unconfirmedInJournal();
     return state;
   }
 }

@@ -29,7 +29,8 @@ class UserEntityTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   private static ActorTestKit startKit(Path dir) {
-    EntityKit entities = EntityKit.start("user-entity-test", dir, Map.of("parley.chat.snapshot-every", 5, "parley.chat.unread-in-memory", 3));
+    EntityKit entities = EntityKit.start("user-entity-test", dir, Map.of("parley.chat.snapshot-every", 5, "parley.chat.unread-in-memory", 3,
+        "parley.chat.unconfirmed-in-memory", 3));
     ChatSettings settings = ChatSettings.from(entities.parley());
     ClusterSharding.get(entities.kit().system()).init(Entity.of(User.TYPE_KEY,
         e -> User.create(e, settings, entities.sealer(), MediaRetention.NONE)));
@@ -214,9 +215,9 @@ class UserEntityTest {
       }
       // bob keeps 3 unread in memory: reading 4 reaches one back into the journal, reading all four more
       user(kit, "bob").tell(new User.Read("dm:alice:bob", 4));
-      assertEquals(sent.subList(0, 4), readReceipts(alice, 4));
+      assertEquals(sent.subList(0, 4), receipts(alice, User.READ, 4));
       user(kit, "bob").tell(new User.Read("dm:alice:bob", 100));
-      assertEquals(sent.subList(4, 8), readReceipts(alice, 4));
+      assertEquals(sent.subList(4, 8), receipts(alice, User.READ, 4));
       user(kit, "bob").tell(new User.Read("dm:alice:bob", 100));
       alice.expectNoMessage(Duration.ofMillis(300));
     } finally {
@@ -224,11 +225,33 @@ class UserEntityTest {
     }
   }
 
-  /** The msgIds of the next {@code count} read receipts on a socket, in the order they arrive. */
-  private static List<String> readReceipts(TestProbe<User.Outbound> socket, int count) {
+  @Test
+  void deliveredReceiptsReachBackPastTheUnconfirmedKeptInMemory() throws Exception {
+    ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"));
+    try {
+      TestProbe<User.Outbound> alice = connect(kit, "alice");
+      List<String> sent = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        user(kit, "alice").tell(new User.Send("v" + i, "bob", "{\"text\":\"" + i + "\"}", alice.getRef()));
+        sent.add(expect(alice, User.Acked.class).msgId());
+      }
+      // bob keeps 3 unconfirmed in memory: confirming 4, then all, reaches back into the journal
+      user(kit, "bob").tell(new User.Received(4));
+      assertEquals(sent.subList(0, 4), receipts(alice, User.DELIVERED, 4));
+      user(kit, "bob").tell(new User.Received(100));
+      assertEquals(sent.subList(4, 8), receipts(alice, User.DELIVERED, 4));
+      user(kit, "bob").tell(new User.Received(100));
+      alice.expectNoMessage(Duration.ofMillis(300));
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  /** The msgIds of the next {@code count} receipts of {@code status} on a socket, in the order they arrive. */
+  private static List<String> receipts(TestProbe<User.Outbound> socket, String status, int count) {
     List<String> msgIds = new ArrayList<>();
     while (msgIds.size() < count) {
-      if (expect(socket, User.Update.class).event() instanceof User.ReceiptAdded r && r.status().equals(User.READ)) msgIds.add(r.msgId());
+      if (expect(socket, User.Update.class).event() instanceof User.ReceiptAdded r && r.status().equals(status)) msgIds.add(r.msgId());
     }
     return msgIds;
   }

@@ -205,6 +205,20 @@ class UserEntityTest {
 
   @Test
   void readReceiptsReachBackPastTheUnreadKeptInMemory() throws Exception {
+    receiptsReachBackPastWhatIsKeptInMemory(User.READ, upTo -> new User.Read("dm:alice:bob", upTo));
+  }
+
+  @Test
+  void deliveredReceiptsReachBackPastTheUnconfirmedKeptInMemory() throws Exception {
+    receiptsReachBackPastWhatIsKeptInMemory(User.DELIVERED, User.Received::new);
+  }
+
+  /**
+   * Bob keeps 3 unread and 3 unconfirmed messages in memory: marking 4 of alice's 8 messages, then
+   * all, reaches back into the journal, and alice gets each receipt of {@code status} once, in order.
+   */
+  private static void receiptsReachBackPastWhatIsKeptInMemory(String status, java.util.function.LongFunction<User.Command> markUpTo)
+      throws Exception {
     ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"));
     try {
       TestProbe<User.Outbound> alice = connect(kit, "alice");
@@ -213,34 +227,11 @@ class UserEntityTest {
         user(kit, "alice").tell(new User.Send("u" + i, "bob", "{\"text\":\"" + i + "\"}", alice.getRef()));
         sent.add(expect(alice, User.Acked.class).msgId());
       }
-      // bob keeps 3 unread in memory: reading 4 reaches one back into the journal, reading all four more
-      user(kit, "bob").tell(new User.Read("dm:alice:bob", 4));
-      assertEquals(sent.subList(0, 4), receipts(alice, User.READ, 4));
-      user(kit, "bob").tell(new User.Read("dm:alice:bob", 100));
-      assertEquals(sent.subList(4, 8), receipts(alice, User.READ, 4));
-      user(kit, "bob").tell(new User.Read("dm:alice:bob", 100));
-      alice.expectNoMessage(Duration.ofMillis(300));
-    } finally {
-      kit.shutdownTestKit();
-    }
-  }
-
-  @Test
-  void deliveredReceiptsReachBackPastTheUnconfirmedKeptInMemory() throws Exception {
-    ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"));
-    try {
-      TestProbe<User.Outbound> alice = connect(kit, "alice");
-      List<String> sent = new ArrayList<>();
-      for (int i = 0; i < 8; i++) {
-        user(kit, "alice").tell(new User.Send("v" + i, "bob", "{\"text\":\"" + i + "\"}", alice.getRef()));
-        sent.add(expect(alice, User.Acked.class).msgId());
-      }
-      // bob keeps 3 unconfirmed in memory: confirming 4, then all, reaches back into the journal
-      user(kit, "bob").tell(new User.Received(4));
-      assertEquals(sent.subList(0, 4), receipts(alice, User.DELIVERED, 4));
-      user(kit, "bob").tell(new User.Received(100));
-      assertEquals(sent.subList(4, 8), receipts(alice, User.DELIVERED, 4));
-      user(kit, "bob").tell(new User.Received(100));
+      user(kit, "bob").tell(markUpTo.apply(4));
+      assertEquals(sent.subList(0, 4), receipts(alice, status, 4));
+      user(kit, "bob").tell(markUpTo.apply(100));
+      assertEquals(sent.subList(4, 8), receipts(alice, status, 4));
+      user(kit, "bob").tell(markUpTo.apply(100));
       alice.expectNoMessage(Duration.ofMillis(300));
     } finally {
       kit.shutdownTestKit();

@@ -17,8 +17,9 @@ import org.apache.pekko.stream.javadsl.Sink;
  * not its row's sequence number. The row holding a seq is found by binary search over rows, each
  * probe one primary-key lookup, within bounds that the stream's end gives: every row holds at least
  * one update, so the row of seq {@code s} lies in {@code [lastRow - (lastSeq - s), s]}, and past the
- * end in {@code [lastRow + 1, lastRow + (s - lastSeq)]}. A caught-up client costs no probe, a nearly
- * caught-up one a probe or two; paging on continues from the row where the last page stopped.
+ * end in {@code [lastRow + 1, lastRow + (s - lastSeq)]}. Once no more rows are left than a page
+ * holds updates, the page's own read covers them, so a caught-up or nearly caught-up client costs one
+ * query; paging on continues from the row where the last page stopped.
  */
 public final class UpdateLog {
   /**
@@ -57,12 +58,12 @@ public final class UpdateLog {
    */
   public CompletionStage<Page> page(String userId, long after, int max, User.StreamEnd end, long rowHint) {
     String persistenceId = User.persistenceId(userId);
-    CompletionStage<Optional<Long>> start = rowHint > 0
-        ? CompletableFuture.completedFuture(Optional.of(rowHint))
-        : findRow(persistenceId, after + 1, end);
-    return start.thenCompose(row -> row.isEmpty()
+    CompletionStage<Optional<Rows>> start = rowHint > 0
+        ? CompletableFuture.completedFuture(Optional.of(new Rows(rowHint, rowHint)))
+        : findRows(persistenceId, after + 1, end, max);
+    return start.thenCompose(rows -> rows.isEmpty()
         ? CompletableFuture.completedFuture(new Page(List.of(), 0))
-        : read(persistenceId, row.get(), after, max).thenCompose(page -> {
+        : read(persistenceId, rows.get().low(), (int) (rows.get().high() - rows.get().low()) + max, after, max).thenCompose(page -> {
           boolean hintMissed = rowHint > 0 && !page.updates().isEmpty() && page.updates().get(0).seq() != after + 1;
           return hintMissed ? page(userId, after, max, end, 0) : CompletableFuture.completedFuture(page);
         }));
@@ -83,9 +84,16 @@ public final class UpdateLog {
     });
   }
 
-  /** Reads whole rows from {@code fromRow}: {@code max} rows hold at least {@code max} updates. */
-  private CompletionStage<Page> read(String persistenceId, long fromRow, long after, int max) {
-    return journal.currentEventsByPersistenceId(persistenceId, fromRow, fromRow + max - 1)
+  /** Rows {@code low} to {@code high}, one of which holds the seq looked for. */
+  private record Rows(long low, long high) {}
+
+  /**
+   * Reads {@code rows} whole rows from {@code fromRow}, keeping the updates after {@code after}: when
+   * the row of {@code after + 1} is among the first {@code rows - max + 1}, that is at least
+   * {@code max} of them, since every row holds one or more.
+   */
+  private CompletionStage<Page> read(String persistenceId, long fromRow, int rows, long after, int max) {
+    return journal.currentEventsByPersistenceId(persistenceId, fromRow, fromRow + rows - 1)
         .runWith(Sink.seq(), system)
         .thenApply(envelopes -> {
           List<User.Update> updates = new ArrayList<>(max);
@@ -105,8 +113,11 @@ public final class UpdateLog {
         });
   }
 
-  /** The row holding {@code seq}, or empty when the stream ends before it. */
-  private CompletionStage<Optional<Long>> findRow(String persistenceId, long seq, User.StreamEnd end) {
+  /**
+   * The rows, at most {@code span} of them, among which one holds {@code seq}; empty when the stream
+   * ends before it.
+   */
+  private CompletionStage<Optional<Rows>> findRows(String persistenceId, long seq, User.StreamEnd end, int span) {
     long low = 1;
     long high = seq;
     if (end != null && end.lastRow() > 0 && seq <= end.lastSeq()) {
@@ -117,21 +128,22 @@ public final class UpdateLog {
       low = end.lastRow() + 1;
       high = end.lastRow() + (seq - end.lastSeq());
     }
-    return search(persistenceId, seq, low, high);
+    return search(persistenceId, seq, low, high, span);
   }
 
-  private CompletionStage<Optional<Long>> search(String persistenceId, long seq, long low, long high) {
+  private CompletionStage<Optional<Rows>> search(String persistenceId, long seq, long low, long high, int span) {
     if (low > high) return CompletableFuture.completedFuture(Optional.empty());
-    if (low == high) return CompletableFuture.completedFuture(Optional.of(low)); // the bounds leave one row: read it
+    // few enough rows left to read them with the page itself: no more probes
+    if (high - low < span) return CompletableFuture.completedFuture(Optional.of(new Rows(low, high)));
     long middle = low + (high - low) / 2;
     return journal.currentEventsByPersistenceId(persistenceId, middle, middle)
         .runWith(Sink.headOption(), system)
         .thenCompose(found -> {
-          if (found.isEmpty()) return search(persistenceId, seq, low, middle - 1); // past the stream's end
+          if (found.isEmpty()) return search(persistenceId, seq, low, middle - 1, span); // past the stream's end
           Row row = Row.of(found.get());
-          if (seq < row.firstSeq()) return search(persistenceId, seq, low, middle - 1);
-          if (seq > row.lastSeq()) return search(persistenceId, seq, middle + 1, high);
-          return CompletableFuture.completedFuture(Optional.of(middle));
+          if (seq < row.firstSeq()) return search(persistenceId, seq, low, middle - 1, span);
+          if (seq > row.lastSeq()) return search(persistenceId, seq, middle + 1, high, span);
+          return CompletableFuture.completedFuture(Optional.of(new Rows(middle, middle)));
         });
   }
 }

@@ -12,8 +12,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.PersistenceQuery;
 
 /** What every socket of this node shares: collaborators, limits and counters. */
 public final class Gateway {
@@ -47,12 +45,12 @@ public final class Gateway {
   final MediaService media;
 
   public Gateway(ActorSystem<?> system, Directory directory, RateLimiter limiter, Settings settings, Metrics metrics, Sealer sealer,
-                 MediaService media) {
+                 MediaService media, UpdateLog updateLog) {
     this.sealer = sealer;
     this.media = media;
     this.system = system;
     this.sharding = ClusterSharding.get(system);
-    this.updateLog = new UpdateLog(PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier()), system);
+    this.updateLog = updateLog;
     this.directory = directory;
     this.limiter = limiter;
     this.settings = settings;

@@ -23,6 +23,7 @@ import chat.storage.Schema;
 import com.zaxxer.hikari.HikariDataSource;
 import java.util.concurrent.ScheduledExecutorService;
 import chat.user.ChatSettings;
+import chat.user.UpdateLog;
 import chat.user.User;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -116,7 +117,8 @@ public final class ParleyServer {
       MediaService media = new MediaService(system, config, dataDir, tokens, tables);
       // Shards are placed on nodes by the consistent-hash ring (one strategy per entity type: each
       // type's coordinator owns its own), so scaling moves about 1/(n+1) of them (docs/cluster.md).
-      sharding.init(Entity.of(User.TYPE_KEY, entity -> User.create(entity, chat, sealer, media))
+      UpdateLog updateLog = new UpdateLog(system); // one for the node: entities and sockets read streams through it
+      sharding.init(Entity.of(User.TYPE_KEY, entity -> User.create(entity, chat, sealer, media, updateLog))
           .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config, User.TYPE_KEY.name())));
       sharding.init(Entity.of(Account.TYPE_KEY, entity -> Account.create(entity, chat.passivateAfter()))
           .withAllocationStrategy(ConsistentHashShardAllocationStrategy.create(config, Account.TYPE_KEY.name())));
@@ -134,7 +136,7 @@ public final class ParleyServer {
       Metrics metrics = new Metrics();
       Directory directory = new Directory(sharding);
       RateLimiter limiter = new RateLimiter(parley.getDouble("limits.frames-per-second"), parley.getDouble("limits.frames-burst"));
-      Gateway gateway = new Gateway(system, directory, limiter, Gateway.Settings.from(parley), metrics, sealer, media);
+      Gateway gateway = new Gateway(system, directory, limiter, Gateway.Settings.from(parley), metrics, sealer, media, updateLog);
       List<Route> extra = List.of(
           media.routes(),
           new Groups(tokens, sharding, directory).routes(),

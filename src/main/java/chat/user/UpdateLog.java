@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
 
 /**
@@ -46,8 +47,8 @@ public final class UpdateLog {
   private final JdbcReadJournal journal;
   private final ActorSystem<?> system;
 
-  public UpdateLog(JdbcReadJournal journal, ActorSystem<?> system) {
-    this.journal = journal;
+  public UpdateLog(ActorSystem<?> system) {
+    this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     this.system = system;
   }
 

@@ -29,8 +29,6 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
@@ -173,10 +171,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   // ---------------------------------------------------------------- construction
 
-  public static Behavior<Command> create(EntityContext<Command> entity, ChatSettings settings, Sealer sealer, MediaRetention media) {
+  public static Behavior<Command> create(EntityContext<Command> entity, ChatSettings settings, Sealer sealer, MediaRetention media,
+                                         UpdateLog updateLog) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new Tick(), settings.passivateAfter());
-      return new User(entity, ctx, timers, settings, sealer, media);
+      return new User(entity, ctx, timers, settings, sealer, media, updateLog);
     }));
   }
 
@@ -223,7 +222,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private long lastActivityNanos = System.nanoTime();
 
   private User(EntityContext<Command> entity, ActorContext<Command> ctx, TimerScheduler<Command> timers, ChatSettings settings,
-               Sealer sealer, MediaRetention media) {
+               Sealer sealer, MediaRetention media, UpdateLog updateLog) {
     // a failed journal write restarts the entity from its journal (with backoff) instead of stopping it
     super(PersistenceId.of("User", entity.getEntityId()), SupervisorStrategy.restartWithBackoff(
         java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10), 0.2));
@@ -235,8 +234,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.sealer = sealer;
     this.media = media;
-    this.updateLog = new UpdateLog(PersistenceQuery.get(ctx.getSystem()).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier()),
-        ctx.getSystem());
+    this.updateLog = updateLog;
   }
 
   public static String persistenceId(String userId) {
@@ -278,7 +276,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           else driveDelivery(state, r.peer());
           yield Effect().none();
         }
-        case GetStreamEnd g -> Effect().reply(g.replyTo(), state.end());
+        case GetStreamEnd g -> Effect().reply(g.replyTo(), end(state));
         case NotifyFailed f -> {
           DeliveryFailed failed = new DeliveryFailed(f.clientId(), f.msgId(), f.conversation(), f.member(), f.reason());
           yield persistUpdates(state, List.of(failed)).thenRun(newState -> pushLive(newState.lastSeq, failed, null));
@@ -300,7 +298,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private Effect<Event, UserState> connect(UserState state, Connect c) {
     if (connections.add(c.connection())) ctx.watchWith(c.connection(), new Disconnect(c.connection()));
-    c.connection().tell(new Connected(state.end()));
+    c.connection().tell(new Connected(end(state)));
     return Effect().none();
   }
 
@@ -441,13 +439,18 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     var inMemory = state.awaitingReceived.headMap(upTo, true);
     covered.addAll(inMemory.values());
     inMemory.clear();
+    requestReceipts(state, covered, DELIVERED);
+    return Effect().none();
+  }
+
+  /** Queues a receipt of {@code status} for each message, oldest first, and hands them to their senders. */
+  private void requestReceipts(UserState state, List<InRef> refs, String status) {
     Set<String> senders = new HashSet<>();
-    for (InRef ref : covered) {
-      state.queueReceipt(ref, DELIVERED);
+    for (InRef ref : refs) {
+      state.queueReceipt(ref, status);
       senders.add(ref.from());
     }
     senders.forEach(sender -> driveReceipts(state, sender));
-    return Effect().none();
   }
 
   /**
@@ -466,7 +469,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   /** Reads the incoming messages (of {@code conversation}, or any when null) with seqs in {@code range} from the journal. */
   private void lookUpOlder(UserState state, Command request, UserState.SeqRange range, String conversation) {
-    ctx.pipeToSelf(updateLog.range(userId, range.from(), range.to(), state.end()), (updates, failure) -> {
+    ctx.pipeToSelf(updateLog.range(userId, range.from(), range.to(), end(state)), (updates, failure) -> {
       if (failure != null) return new OlderLoaded(request, range, List.of(), failure.toString());
       List<InRef> refs = new ArrayList<>();
       for (Update u : updates) {
@@ -489,9 +492,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     }
     return switch (l.request()) {
       case Read r -> {
-        UserState.SeqRange rest = UserState.SeqRange.after(state.unreadInJournal.get(r.conversation()), l.looked().to());
-        if (rest == null) state.unreadInJournal.remove(r.conversation());
-        else state.unreadInJournal.put(r.conversation(), rest);
+        state.unreadInJournal.computeIfPresent(r.conversation(), (conversation, range) -> UserState.SeqRange.after(range, l.looked().to()));
         yield markRead(state, r.conversation(), Math.min(r.upTo(), state.lastSeq), l.older()).thenUnstashAll();
       }
       case Received r -> {
@@ -504,7 +505,6 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private EffectBuilder<Event, UserState> markRead(UserState state, String conversation, long upTo, List<InRef> older) {
     var unread = state.unread.get(conversation);
-    Set<String> senders = new HashSet<>();
     List<InRef> covered = new ArrayList<>(older);
     if (unread != null) {
       var inMemory = unread.headMap(upTo, true);
@@ -512,13 +512,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       inMemory.clear();
       if (unread.isEmpty()) state.unread.remove(conversation);
     }
-    for (InRef ref : covered) {
-      // read implies delivered: the sender expands it, so the pending delivered request can go
-      state.awaitingReceived.remove(ref.seq());
-      state.queueReceipt(ref, READ);
-      senders.add(ref.from());
-    }
-    senders.forEach(sender -> driveReceipts(state, sender));
+    // read implies delivered: the sender expands it, so the pending delivered requests can go
+    for (InRef ref : covered) state.awaitingReceived.remove(ref.seq());
+    requestReceipts(state, covered, READ);
     return Effect().none();
   }
 
@@ -635,6 +631,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     timers.startSingleTimer("expiry", new ExpiryDue(), Duration.ofMillis(delay));
   }
 
+  /** The stream's end: Pekko's sequence number is the row that holds {@code lastSeq}. Only inside a handler. */
+  private StreamEnd end(UserState state) {
+    return new StreamEnd(state.lastSeq, lastSequenceNumber(ctx));
+  }
+
   /** One write, one journal row: the updates get the next seqs, in order. */
   private EffectBuilder<Event, UserState> persistUpdates(UserState state, List<? extends Event> updates) {
     return Effect().persist(new Batch(state.lastSeq + 1, List.copyOf(updates)));
@@ -656,7 +657,6 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   @Override
   public EventHandler<UserState, Event> eventHandler() {
     return (state, event) -> {
-      state.lastRow++;
       if (event instanceof Batch batch) batch.updates().forEach(update -> apply(state, update));
       else apply(state, event);
       return state;

@@ -21,8 +21,6 @@ import java.util.TreeMap;
 public final class UserState {
   /** Highest update seq. */
   public long lastSeq;
-  /** The journal's sequence number of the row holding {@code lastSeq} (a row holds one write's updates). */
-  public long lastRow;
   /** Recent sends by client id, for idempotent {@code send}; oldest forgotten past the window. */
   public final LinkedHashMap<String, SentRef> sentByClientId;
   /** Messages sent but not yet confirmed durable in the recipient's stream, per recipient, in order. */
@@ -56,6 +54,11 @@ public final class UserState {
   public record ExpiryRef(String conversation, String msgId) implements CborSerializable {}
   /** Seqs {@code from} to {@code to}, both included. */
   public record SeqRange(long from, long to) implements CborSerializable {
+    /** {@code range} (null: none yet) grown to end at {@code seq}. */
+    static SeqRange through(SeqRange range, long seq) {
+      return new SeqRange(range == null ? seq : range.from(), seq);
+    }
+
     /** What is left of {@code range} once everything up to {@code done} is handled; null when nothing. */
     static SeqRange after(SeqRange range, long done) {
       return range == null || done >= range.to() ? null : new SeqRange(Math.max(range.from(), done + 1), range.to());
@@ -80,10 +83,6 @@ public final class UserState {
         return size() > dedupWindow;
       }
     };
-  }
-
-  User.StreamEnd end() {
-    return new User.StreamEnd(lastSeq, lastRow);
   }
 
   void rememberSent(String clientId, SentRef ref) {
@@ -141,7 +140,7 @@ public final class UserState {
     inMemory.put(ref.seq(), ref);
     if (inMemory.size() <= keep) return;
     long dropped = inMemory.pollFirstEntry().getKey();
-    unreadInJournal.merge(ref.conversation(), new SeqRange(dropped, dropped), (older, now) -> new SeqRange(older.from(), now.to()));
+    unreadInJournal.compute(ref.conversation(), (conversation, range) -> SeqRange.through(range, dropped));
   }
 
   /** Remembers an unconfirmed message; past {@code keep} the oldest moves to {@code unconfirmedInJournal}. */
@@ -149,7 +148,7 @@ public final class UserState {
     awaitingReceived.put(ref.seq(), ref);
     if (awaitingReceived.size() <= keep) return;
     long dropped = awaitingReceived.pollFirstEntry().getKey();
-    unconfirmedInJournal = unconfirmedInJournal == null ? new SeqRange(dropped, dropped) : new SeqRange(unconfirmedInJournal.from(), dropped);
+    unconfirmedInJournal = SeqRange.through(unconfirmedInJournal, dropped);
   }
 
   void queueReceipt(InRef ref, String status) {
@@ -167,8 +166,7 @@ public final class UserState {
 
   public record OwnEntry(String msgId, OwnRef ref) implements CborSerializable {}
 
-  /** {@code lastRow} 0: taken before rows held several updates, so it equals {@code lastSeq}. */
-  public record Snapshot(long lastSeq, long lastRow, List<SentEntry> sent, List<OwnEntry> own, Map<String, List<Outgoing>> outbox,
+  public record Snapshot(long lastSeq, List<SentEntry> sent, List<OwnEntry> own, Map<String, List<Outgoing>> outbox,
                          Map<String, Long> inboundHighWater, List<InRef> awaitingReceived, List<InRef> unread,
                          Map<String, List<ReceiptItem>> receiptOutbox, Map<String, long[]> receiptWatermarks,
                          Map<String, Integer> disappearAfter, Map<Long, List<ExpiryRef>> expiries,
@@ -188,7 +186,7 @@ public final class UserState {
     sentByClientId.forEach((k, v) -> sentCopy.add(new SentEntry(k, v)));
     List<OwnEntry> ownCopy = new ArrayList<>(ownByMsgId.size());
     ownByMsgId.forEach((k, v) -> ownCopy.add(new OwnEntry(k, v)));
-    return new Snapshot(lastSeq, lastRow, sentCopy, ownCopy, outboxCopy, Map.copyOf(inboundHighWater),
+    return new Snapshot(lastSeq, sentCopy, ownCopy, outboxCopy, Map.copyOf(inboundHighWater),
         List.copyOf(awaitingReceived.values()), unreadCopy, receiptsCopy, marksCopy, Map.copyOf(disappearAfter),
         expiriesCopy(), Map.copyOf(unreadInJournal), unconfirmedInJournal);
   }
@@ -202,7 +200,6 @@ public final class UserState {
   static UserState fromSnapshot(Snapshot s, int dedupWindow) {
     UserState state = new UserState(dedupWindow);
     state.lastSeq = s.lastSeq();
-    state.lastRow = s.lastRow() > 0 ? s.lastRow() : s.lastSeq();
     s.sent().forEach(e -> state.sentByClientId.put(e.clientId(), e.ref()));
     s.own().forEach(e -> state.ownByMsgId.put(e.msgId(), e.ref()));
     s.outbox().forEach((k, v) -> state.outbox.put(k, new ArrayDeque<>(v)));

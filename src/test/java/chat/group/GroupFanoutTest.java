@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import chat.testing.EntityKit;
 import chat.user.ChatSettings;
+import chat.user.UpdateLog;
 import chat.user.User;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -32,9 +33,10 @@ class GroupFanoutTest {
     try {
       ChatSettings chat = ChatSettings.from(entities.parley());
       ClusterSharding sharding = ClusterSharding.get(kit.system());
+      UpdateLog updateLog = new UpdateLog(kit.system());
       sharding.init(Entity.of(User.TYPE_KEY, e -> e.getEntityId().equals("ghost")
           ? Behaviors.<User.Command>ignore()   // never confirms anything
-          : User.create(e, chat, entities.sealer(), MediaRetention.NONE)));
+          : User.create(e, chat, entities.sealer(), MediaRetention.NONE, updateLog)));
       Group.Settings settings = new Group.Settings(200, 64, Duration.ofMillis(20), Duration.ofMillis(50),
           Duration.ofMillis(200), 3, Duration.ofMillis(200), Duration.ofMinutes(2), 64);
       sharding.init(Entity.of(Group.TYPE_KEY, e -> Group.create(e, settings, entities.sealer(), MediaRetention.NONE)));

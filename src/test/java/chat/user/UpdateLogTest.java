@@ -18,8 +18,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -79,7 +77,8 @@ class UpdateLogTest {
 
       // rows 5-8: the entity writes each delivery as one row, of 3, 1, 5 and 2 updates (seqs 5-15)
       ChatSettings settings = ChatSettings.from(entities.parley());
-      ClusterSharding.get(kit.system()).init(Entity.of(User.TYPE_KEY, e -> User.create(e, settings, entities.sealer(), MediaRetention.NONE)));
+      UpdateLog log = new UpdateLog(kit.system());
+      ClusterSharding.get(kit.system()).init(Entity.of(User.TYPE_KEY, e -> User.create(e, settings, entities.sealer(), MediaRetention.NONE, log)));
       EntityRef<User.Command> carol = ClusterSharding.get(kit.system()).entityRefFor(User.TYPE_KEY, "carol");
       TestProbe<User.Delivered> delivered = kit.createTestProbe();
       long next = 5;
@@ -97,8 +96,6 @@ class UpdateLogTest {
       User.StreamEnd end = endProbe.receiveMessage(WAIT);
       assertEquals(new User.StreamEnd(15, 8), end);
 
-      UpdateLog log = new UpdateLog(
-          PersistenceQuery.get(kit.system()).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier()), kit.system());
       User.StreamEnd stale = new User.StreamEnd(4, 4);
       for (long after = 0; after <= 17; after++) {
         for (int max : new int[] {1, 2, 4, 20}) {

@@ -32,8 +32,9 @@ class UserEntityTest {
     EntityKit entities = EntityKit.start("user-entity-test", dir, Map.of("parley.chat.snapshot-every", 5, "parley.chat.unread-in-memory", 3,
         "parley.chat.unconfirmed-in-memory", 3));
     ChatSettings settings = ChatSettings.from(entities.parley());
+    UpdateLog updateLog = new UpdateLog(entities.kit().system());
     ClusterSharding.get(entities.kit().system()).init(Entity.of(User.TYPE_KEY,
-        e -> User.create(e, settings, entities.sealer(), MediaRetention.NONE)));
+        e -> User.create(e, settings, entities.sealer(), MediaRetention.NONE, updateLog)));
     return entities.kit();
   }
 

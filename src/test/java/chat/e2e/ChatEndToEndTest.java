@@ -26,7 +26,9 @@ class ChatEndToEndTest {
   static void start() {
     // 1,000 messages as fast as a socket takes them is far above the per-user flood limit (tested in
     // BadInputTest); here the limit is raised so the test is about order, not about rate limiting
-    server = TestServer.start(tempDir(), 0, java.util.Map.of("parley.limits.frames-per-second", 100_000, "parley.limits.frames-burst", 100_000));
+    // unread and unconfirmed messages kept in memory are few, so receipts reach back into the journal
+    server = TestServer.start(tempDir(), 0, java.util.Map.of("parley.limits.frames-per-second", 100_000, "parley.limits.frames-burst", 100_000,
+        "parley.chat.unread-in-memory", 3, "parley.chat.unconfirmed-in-memory", 3));
     rest = server.rest();
   }
 
@@ -136,6 +138,63 @@ class ChatEndToEndTest {
       }
       assertEquals(1000, acks.size(), "acks; other frames: " + others.stream().limit(5).toList());
       for (int i = 0; i < 1000; i++) assertEquals("n" + i, acks.get(i).get("id").asText(), "acks come in send order");
+    }
+  }
+
+  @Test
+  void syncAndRestUpdatesStartAtAnySeqOfAStreamWrittenInBatches() {
+    String alice = rest.login("alice5"), bob = rest.login("bob5");
+    try (WsClient a = server.connect(alice)) {
+      a.awaitType("hello");
+      for (int i = 0; i < 40; i++) a.sendText("s" + i, "user:bob5", "m" + i); // pipelined: written a batch per write
+      a.awaitTypes("ack", 40, WAIT);
+    }
+    for (int after = 0; after <= 41; after++) {
+      JsonNode page = rest.call("GET", "/api/v1/updates?after=" + after + "&limit=7", bob, null).body();
+      int expected = Math.max(0, Math.min(40, after + 7) - after);
+      assertEquals(expected, page.get("updates").size(), "after " + after);
+      for (int k = 0; k < expected; k++) {
+        JsonNode update = page.get("updates").get(k);
+        assertEquals(after + k + 1, update.get("seq").asLong(), "after " + after);
+        assertEquals("m" + (after + k), update.at("/body/text").asText(), "after " + after);
+      }
+    }
+    for (int after : new int[] {17, 33, 39}) {
+      try (WsClient b = server.connect(bob)) {
+        b.awaitType("hello");
+        b.sendJson("type", "sync", "after", after);
+        List<JsonNode> messages = b.awaitTypes("message", 40 - after, WAIT);
+        for (int k = 0; k < messages.size(); k++) assertEquals(after + k + 1, messages.get(k).get("seq").asLong());
+        assertTrue(b.drain(Duration.ofMillis(300)).stream().noneMatch(f -> f.path("type").asText().equals("message")));
+      }
+    }
+  }
+
+  @Test
+  void receiptsReachBackPastWhatTheServerKeepsInMemory() {
+    String alice = rest.login("alice6"), bob = rest.login("bob6");
+    List<String> msgIds = new java.util.ArrayList<>();
+    try (WsClient a = server.connect(alice)) {
+      a.awaitType("hello");
+      for (int i = 0; i < 8; i++) {
+        a.sendText("q" + i, "user:bob6", "m" + i);
+        msgIds.add(a.awaitType("ack").get("msgId").asText());
+      }
+      try (WsClient b = server.connect(bob)) {
+        b.awaitType("hello");
+        // the server keeps 3 unconfirmed and 3 unread: both marks reach back into its journal
+        b.sendJson("type", "received", "upTo", 4);
+        List<JsonNode> delivered = a.awaitTypes("receipt", 4, WAIT);
+        b.sendJson("type", "read", "conversation", "dm:alice6:bob6", "upTo", 8);
+        List<JsonNode> afterRead = a.awaitTypes("receipt", 12, WAIT); // delivered for 5-8, read for 1-8
+        List<String> deliveredIds = new java.util.ArrayList<>();
+        List<String> readIds = new java.util.ArrayList<>();
+        for (JsonNode r : delivered) deliveredIds.add(r.get("msgId").asText());
+        for (JsonNode r : afterRead) (r.get("status").asText().equals("read") ? readIds : deliveredIds).add(r.get("msgId").asText());
+        assertEquals(msgIds, deliveredIds, "one delivered receipt per message, in order");
+        assertEquals(msgIds, readIds, "one read receipt per message, in order");
+        assertTrue(a.drain(Duration.ofMillis(500)).stream().noneMatch(f -> f.path("type").asText().equals("receipt")));
+      }
     }
   }
 

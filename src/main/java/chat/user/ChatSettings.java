@@ -6,7 +6,8 @@ import java.time.Duration;
 /** The `parley.chat` knobs, read once (documented in reference.conf). */
 public record ChatSettings(int maxTextLength, int dedupWindow, int snapshotEvery, Duration deliveryRetryMin,
                            Duration deliveryRetryMax, Duration deliveryAttemptTimeout, int deliveryBatch,
-                           Duration passivateAfter, int unreadInMemory, int unconfirmedInMemory) {
+                           Duration passivateAfter, int unreadInMemory, int unconfirmedInMemory,
+                           Duration receiptDelay) {
   public static ChatSettings from(Config parley) {
     Config c = parley.getConfig("chat");
     return new ChatSettings(
@@ -19,6 +20,7 @@ public record ChatSettings(int maxTextLength, int dedupWindow, int snapshotEvery
         c.getInt("delivery-batch"),
         c.getDuration("passivate-after"),
         c.getInt("unread-in-memory"),
-        c.getInt("unconfirmed-in-memory"));
+        c.getInt("unconfirmed-in-memory"),
+        c.getDuration("receipt-delay"));
   }
 }

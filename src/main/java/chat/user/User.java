@@ -89,7 +89,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private record DeliveryOutcome(String recipient, long confirmedUpTo) implements Command {}
   private record ReceiptOutcome(String sender, int count) implements Command {}
   private record Retry(String peer, boolean receipts) implements Command {}
+  /** The receipts queued during the last {@code receipt-delay} go to their senders. */
+  private record ReceiptsDue() implements Command {}
   private record Tick() implements Command {}
+  private static final String RECEIPTS_DUE = "receipts-due";
   /** Persists every {@link Receipts} gathered since the last flush, in one write. */
   private record FlushReceipts() implements Command {}
   /** Persists every {@link Send} gathered since the last flush, in one write. */
@@ -271,6 +274,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         case Receipts r -> gather(receiptsToWrite, r, new FlushReceipts());
         case FlushReceipts f -> flushReceipts(state);
         case ReceiptOutcome o -> receiptOutcome(state, o);
+        case ReceiptsDue d -> {
+          List.copyOf(state.receiptOutbox.keySet()).forEach(sender -> driveReceipts(state, sender));
+          yield Effect().none();
+        }
         case Retry r -> {
           if (r.receipts()) driveReceipts(state, r.peer());
           else driveDelivery(state, r.peer());
@@ -443,14 +450,25 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return Effect().none();
   }
 
-  /** Queues a receipt of {@code status} for each message, oldest first, and hands them to their senders. */
+  /**
+   * Queues a receipt of {@code status} for each message, oldest first; they go to their senders
+   * {@code receipt-delay} later, together with whatever else was queued meanwhile. A client that
+   * confirms {@code received} and then {@code read} for the same messages then costs its sender one
+   * write instead of two, one after the other.
+   */
   private void requestReceipts(UserState state, List<InRef> refs, String status) {
-    Set<String> senders = new HashSet<>();
-    for (InRef ref : refs) {
-      state.queueReceipt(ref, status);
-      senders.add(ref.from());
+    if (refs.isEmpty()) return;
+    if (settings.receiptDelay().isZero()) {
+      Set<String> senders = new HashSet<>();
+      for (InRef ref : refs) {
+        state.queueReceipt(ref, status);
+        senders.add(ref.from());
+      }
+      senders.forEach(sender -> driveReceipts(state, sender));
+      return;
     }
-    senders.forEach(sender -> driveReceipts(state, sender));
+    for (InRef ref : refs) state.queueReceipt(ref, status);
+    if (!timers.isTimerActive(RECEIPTS_DUE)) timers.startSingleTimer(RECEIPTS_DUE, new ReceiptsDue(), settings.receiptDelay());
   }
 
   /**

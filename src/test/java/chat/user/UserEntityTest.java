@@ -29,8 +29,12 @@ class UserEntityTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   private static ActorTestKit startKit(Path dir) {
+    return startKit(dir, "5ms");
+  }
+
+  private static ActorTestKit startKit(Path dir, String receiptDelay) {
     EntityKit entities = EntityKit.start("user-entity-test", dir, Map.of("parley.chat.snapshot-every", 5, "parley.chat.unread-in-memory", 3,
-        "parley.chat.unconfirmed-in-memory", 3));
+        "parley.chat.unconfirmed-in-memory", 3, "parley.chat.receipt-delay", receiptDelay));
     ChatSettings settings = ChatSettings.from(entities.parley());
     UpdateLog updateLog = new UpdateLog(entities.kit().system());
     ClusterSharding.get(entities.kit().system()).init(Entity.of(User.TYPE_KEY,
@@ -123,6 +127,40 @@ class UserEntityTest {
       user(kit, "bob").tell(new User.Received(3));
       user(kit, "bob").tell(new User.Read("dm:alice:bob", 3));
       aliceSocket.expectNoMessage(Duration.ofMillis(500));
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void aReceivedAndAReadTogetherCostTheSenderOneWrite() throws Exception {
+    // a delay far longer than the two tells take, so that both are queued before it ends
+    ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"), "1s");
+    try {
+      TestProbe<User.Outbound> aliceSocket = connect(kit, "alice");
+      TestProbe<User.Outbound> bobSocket = connect(kit, "bob");
+      for (int i = 0; i < 3; i++) user(kit, "alice").tell(new User.Send("t" + i, "bob", "{\"text\":\"x\"}", aliceSocket.getRef()));
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 3; i++) ids.add(expect(aliceSocket, User.Acked.class).msgId());
+      for (int i = 0; i < 3; i++) expect(bobSocket, User.Update.class);
+      TestProbe<User.StreamEnd> end = kit.createTestProbe();
+      user(kit, "alice").tell(new User.GetStreamEnd(end.getRef()));
+      User.StreamEnd before = end.receiveMessage(WAIT);
+
+      // what a client does when it shows the messages: confirms them, then marks them read
+      user(kit, "bob").tell(new User.Received(3));
+      user(kit, "bob").tell(new User.Read("dm:alice:bob", 3));
+      List<String> statuses = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        User.Update u = expect(aliceSocket, User.Update.class);
+        User.ReceiptAdded r = assertInstanceOf(User.ReceiptAdded.class, u.event());
+        statuses.add(r.status() + ":" + ids.indexOf(r.msgId()));
+      }
+      assertEquals(List.of("delivered:0", "delivered:1", "delivered:2", "read:0", "read:1", "read:2"), statuses);
+      user(kit, "alice").tell(new User.GetStreamEnd(end.getRef()));
+      User.StreamEnd after = end.receiveMessage(WAIT);
+      assertEquals(before.lastSeq() + 6, after.lastSeq());
+      assertEquals(before.lastRow() + 1, after.lastRow(), "all six receipts in one journal row");
     } finally {
       kit.shutdownTestKit();
     }

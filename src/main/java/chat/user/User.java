@@ -203,6 +203,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * waits for the one before) made the author's stream the bottleneck of the whole group.
    */
   private final List<Receipts> receiptsToWrite = new ArrayList<>();
+  /** Senders with receipt requests queued during the current {@code receipt-delay}. */
+  private final Set<String> receiptsDueFor = new HashSet<>();
   /**
    * Sends gathered until this entity's next turn, written together: a client with several messages
    * unacknowledged otherwise waits for one write per message, each after the one before.
@@ -275,7 +277,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         case FlushReceipts f -> flushReceipts(state);
         case ReceiptOutcome o -> receiptOutcome(state, o);
         case ReceiptsDue d -> {
-          List.copyOf(state.receiptOutbox.keySet()).forEach(sender -> driveReceipts(state, sender));
+          sendReceiptsDue(state);
           yield Effect().none();
         }
         case Retry r -> {
@@ -457,18 +459,19 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * write instead of two, one after the other.
    */
   private void requestReceipts(UserState state, List<InRef> refs, String status) {
-    if (refs.isEmpty()) return;
-    if (settings.receiptDelay().isZero()) {
-      Set<String> senders = new HashSet<>();
-      for (InRef ref : refs) {
-        state.queueReceipt(ref, status);
-        senders.add(ref.from());
-      }
-      senders.forEach(sender -> driveReceipts(state, sender));
-      return;
+    for (InRef ref : refs) {
+      state.queueReceipt(ref, status);
+      receiptsDueFor.add(ref.from());
     }
-    for (InRef ref : refs) state.queueReceipt(ref, status);
-    if (!timers.isTimerActive(RECEIPTS_DUE)) timers.startSingleTimer(RECEIPTS_DUE, new ReceiptsDue(), settings.receiptDelay());
+    if (receiptsDueFor.isEmpty()) return;
+    if (settings.receiptDelay().isZero()) sendReceiptsDue(state);
+    else if (!timers.isTimerActive(RECEIPTS_DUE)) timers.startSingleTimer(RECEIPTS_DUE, new ReceiptsDue(), settings.receiptDelay());
+  }
+
+  /** Hands the receipts queued since the last time to their senders (a sender waiting out a retry's backoff is not among them). */
+  private void sendReceiptsDue(UserState state) {
+    receiptsDueFor.forEach(sender -> driveReceipts(state, sender));
+    receiptsDueFor.clear();
   }
 
   /**
@@ -735,6 +738,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           // had no ack or Done and retry, and no stashed settings change is left to release sends.
           sendsToWrite.clear();
           receiptsToWrite.clear();
+          receiptsDueFor.clear(); // every queued receipt is handed over just below
           settingsWaitingForSends = false;
           // Work a crash interrupted: hand over undelivered messages and receipts again (receivers dedup).
           List.copyOf(state.outbox.keySet()).forEach(peer -> driveDelivery(state, peer));

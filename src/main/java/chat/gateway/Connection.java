@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -51,6 +52,8 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private record SendChecked(ClientFrame.Send send, String peer, String groupId, String code, String message, ActorRef<StreamAck> ackTo)
       implements Msg {}
   private record Reregister() implements Msg {}
+  /** The user's entity this socket addressed directly stopped (it moved to another node, or passivated in a race). */
+  private record UserEntityStopped(ActorRef<User.Command> entity) implements Msg {}
   /** This node is leaving the cluster: the client should reconnect (to another node) and sync. */
   public record NodeLeaving() implements Msg {}
   /**
@@ -76,7 +79,14 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private BoundedSourceQueue<Message> out;
   private final ArrayDeque<EarlyFrame> early = new ArrayDeque<>();
   private final TimerScheduler<Msg> timers;
-  private final EntityRef<User.Command> user;
+  private final EntityRef<User.Command> userViaSharding;
+  /**
+   * The user's entity itself, once its {@code Connected} named it: frames then skip the shard region
+   * and the shard. Null before, and for good once that entity stopped: a frame through sharding could
+   * otherwise be overtaken by a later one sent straight to the next incarnation.
+   */
+  private ActorRef<User.Command> userEntity;
+  private boolean shardingOnly;
   private final ActorRef<User.Outbound> asUserListener;
   private final ActorRef<Presence.Live> asPresenceListener;
   private final Set<String> subscriptions = new HashSet<>();
@@ -104,10 +114,10 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     this.userId = userId;
     this.gateway = gateway;
     this.timers = timers;
-    this.user = gateway.sharding.entityRefFor(User.TYPE_KEY, userId);
+    this.userViaSharding = gateway.sharding.entityRefFor(User.TYPE_KEY, userId);
     this.asUserListener = ctx.messageAdapter(User.Outbound.class, FromUser::new);
     this.asPresenceListener = ctx.messageAdapter(Presence.Live.class, FromPresence::new);
-    user.tell(new User.Connect(asUserListener));
+    user().tell(new User.Connect(asUserListener));
     presenceOf(userId).tell(new Presence.Online(asPresenceListener));
     // Entities can move or restart (rebalance, crash); registering again is idempotent and cheap.
     timers.startTimerWithFixedDelay(new Reregister(), Duration.ofSeconds(30));
@@ -142,8 +152,9 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
         timers.startSingleTimer(new LoadNextPage(), Duration.ofMillis(500));
       }
       case LoadNextPage l -> loadNextPage();
+      case UserEntityStopped u -> userEntityStopped(u);
       case Reregister r -> {
-        user.tell(new User.Connect(asUserListener));
+        user().tell(new User.Connect(asUserListener));
         presenceOf(userId).tell(new Presence.Online(asPresenceListener));
       }
       case StreamEnded e -> {
@@ -166,6 +177,24 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     return closed && out != null ? stop() : this;
   }
 
+  private RecipientRef<User.Command> user() {
+    return userEntity != null ? userEntity : userViaSharding;
+  }
+
+  /**
+   * Frames sent straight to the stopped entity may be lost: sends among them leave the client without
+   * an ack, so the socket closes and the client resends them when it reconnects (the ids make that
+   * idempotent). With no send in flight only a receipt request can be missing, and the next one covers
+   * it: the socket stays, registered again at once through sharding, which starts the entity anew.
+   */
+  private void userEntityStopped(UserEntityStopped u) {
+    if (!u.entity().equals(userEntity)) return;
+    userEntity = null;
+    shardingOnly = true;
+    if (sendsInFlight > 0) closeOutbound();
+    else user().tell(new User.Connect(asUserListener));
+  }
+
   /** Completing the queue closes the socket after the frames already buffered. */
   private void closeOutbound() {
     closed = true;
@@ -184,7 +213,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private Behavior<Msg> stop() {
     gateway.openSockets.decrementAndGet();
     LiveSockets.of(gateway.system).unregister(getContext().getSelf());
-    user.tell(new User.Disconnect(asUserListener));
+    user().tell(new User.Disconnect(asUserListener));
     presenceOf(userId).tell(new Presence.Offline(asPresenceListener));
     for (String u : subscriptions) presenceOf(u).tell(new Presence.Unsubscribe(asPresenceListener));
     return Behaviors.stopped();
@@ -205,13 +234,13 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
         if (send(s, ackTo)) return; // acknowledged once the recipient check completes
       }
       case ClientFrame.Sync s -> startReplay(s.after());
-      case ClientFrame.Received r -> user.tell(new User.Received(r.upTo()));
+      case ClientFrame.Received r -> user().tell(new User.Received(r.upTo()));
       case ClientFrame.Read r -> {
         // a group read only touches this user's own stream: non-members simply have nothing there
         if (groupOf(r.conversation()) == null && Conversations.peerOf(r.conversation(), userId) == null) {
           error(null, "not_member", "not a conversation of yours: " + r.conversation());
         } else {
-          user.tell(new User.Read(r.conversation(), r.upTo()));
+          user().tell(new User.Read(r.conversation(), r.upTo()));
         }
       }
       case ClientFrame.Subscribe s -> {
@@ -255,7 +284,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
 
   private void dispatchToUser(String peer, ClientFrame.Send s) {
     sendsInFlight++;
-    user.tell(new User.Send(s.id(), peer, s.body(), asUserListener));
+    user().tell(new User.Send(s.id(), peer, s.body(), asUserListener));
   }
 
   private void dispatchToGroup(String groupId, ClientFrame.Send s) {
@@ -348,12 +377,20 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     switch (o) {
       case User.Connected c -> {
         streamEnd = c.end();
+        if (userEntity == null && !shardingOnly && c.entity() != null) {
+          userEntity = c.entity();
+          getContext().watchWith(userEntity, new UserEntityStopped(userEntity));
+        }
         if (!helloSent) {
           helloSent = true;
           if (!replaying) lastSentSeq = Math.max(lastSentSeq, c.end().lastSeq());
           emit(Frames.hello(userId, c.end().lastSeq(), System.currentTimeMillis()), true);
           if (pendingStart != null) pendingStart.tell(StreamAck.INSTANCE);
           pendingStart = null;
+        } else if (!replaying && c.end().lastSeq() > lastSentSeq) {
+          // Registered again (its entity moved or restarted): what was written while this socket was
+          // not registered never came live, so it comes from the journal, in order, before live resumes.
+          startReplay(lastSentSeq);
         }
       }
       case User.Update u -> {

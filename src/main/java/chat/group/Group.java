@@ -5,6 +5,7 @@ import chat.delivery.Retries;
 import chat.ephemeral.Sealer;
 import chat.media.MediaRetention;
 import chat.presence.Presence;
+import chat.user.PeerRefs;
 import chat.user.User;
 import chat.user.User.Delivery;
 import chat.user.User.GroupChange;
@@ -67,7 +68,10 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
   /** Is {@code user} a member (used to authorise reading group conversations)? */
   public record IsMember(String user, ActorRef<Boolean> replyTo) implements Command {}
 
-  private record FanoutOutcome(String member, long confirmedUpTo) implements Command {}
+  /** {@code entity} answered (null when the attempt failed, and then {@code confirmedUpTo} is -1). */
+  private record FanoutOutcome(String member, long confirmedUpTo, ActorRef<User.Command> entity) implements Command {}
+  /** A member's entity the group sent to directly stopped (see {@link PeerRefs}). */
+  private record MemberStopped(String member, ActorRef<User.Command> entity) implements Command {}
   private record Retry(String member) implements Command {}
   private record Tick() implements Command {}
 
@@ -116,6 +120,8 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
   private final Settings settings;
   private final ClusterSharding sharding;
   private final Set<String> inFlight = new HashSet<>();
+  /** Members' entities, addressed directly once they answered. */
+  private final PeerRefs<Command> memberRefs;
   private final Map<String, Integer> attempts = new HashMap<>();
   /** Members waiting for their retry timer: new posts must not bypass the backoff. */
   private final Set<String> backingOff = new HashSet<>();
@@ -140,6 +146,7 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.sealer = sealer;
     this.media = media;
+    this.memberRefs = new PeerRefs<>(ctx, settings.maxMembers(), MemberStopped::new);
   }
 
   @Override
@@ -173,6 +180,10 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
         }
         case IsMember m -> Effect().reply(m.replyTo(), state.exists && state.members.contains(m.user()));
         case FanoutOutcome o -> fanoutOutcome(state, o);
+        case MemberStopped m -> {
+          memberRefs.stopped(m.member(), m.entity());
+          yield Effect().none();
+        }
         case Retry r -> {
           backingOff.remove(r.member());
           drive(state, r.member());
@@ -278,9 +289,9 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
     List<Delivery> batch = new ArrayList<>(items.size());
     for (GroupState.Item item : items) batch.add(toDelivery(item));
     inFlight.add(member);
-    ctx.ask(User.Delivered.class, sharding.entityRefFor(User.TYPE_KEY, member), settings.attemptTimeout(),
+    ctx.ask(User.Delivered.class, memberRefs.of(member), settings.attemptTimeout(),
         replyTo -> new User.Deliver(conversation, batch, replyTo),
-        (ok, failure) -> new FanoutOutcome(member, ok != null ? ok.upToSenderSeq() : -1));
+        (ok, failure) -> ok != null ? new FanoutOutcome(member, ok.upToSenderSeq(), ok.entity()) : new FanoutOutcome(member, -1, null));
   }
 
   private Delivery toDelivery(GroupState.Item item) {
@@ -304,12 +315,14 @@ public final class Group extends EventSourcedBehavior<Group.Command, Group.Event
   private Effect<Event, GroupState> fanoutOutcome(GroupState state, FanoutOutcome o) {
     inFlight.remove(o.member());
     if (o.confirmedUpTo() < 0) {
+      memberRefs.forget(o.member());
       int attempt = attempts.merge(o.member(), 1, Integer::sum);
       if (attempt >= settings.maxAttempts()) return giveUp(state, o.member());
       backingOff.add(o.member());
       timers.startSingleTimer("retry:" + o.member(), new Retry(o.member()), Retries.backoff(attempt, settings.retryMin(), settings.retryMax()));
       return Effect().none();
     }
+    memberRefs.learned(o.member(), o.entity());
     attempts.remove(o.member());
     state.confirm(o.member(), o.confirmedUpTo());
     unsavedProgress.merge(o.member(), o.confirmedUpTo(), Math::max);

@@ -76,7 +76,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Every message of {@code conversation} up to {@code upTo} has been read. */
   public record Read(String conversation, long upTo) implements Command {}
   /** Receipts from recipient {@code by} for messages this user sent. */
-  public record Receipts(String by, List<ReceiptItem> items, ActorRef<Done> replyTo) implements Command {}
+  public record Receipts(String by, List<ReceiptItem> items, ActorRef<ReceiptsTaken> replyTo) implements Command {}
   /** Where the stream ends: answered with {@link StreamEnd}. */
   public record GetStreamEnd(ActorRef<StreamEnd> replyTo) implements Command {}
   /** A member of direct conversation {@code conversation} sets its disappearing timer (0 = permanent). */
@@ -86,8 +86,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Who has received and read message {@code msgId}, if this user sent it. */
   public record GetReceipts(String msgId, ActorRef<ReceiptReport> replyTo) implements Command {}
 
-  private record DeliveryOutcome(String recipient, long confirmedUpTo) implements Command {}
-  private record ReceiptOutcome(String sender, int count) implements Command {}
+  /** {@code entity} answered (null when the attempt failed, and then {@code confirmedUpTo} is -1). */
+  private record DeliveryOutcome(String recipient, long confirmedUpTo, ActorRef<Command> entity) implements Command {}
+  private record ReceiptOutcome(String sender, int count, ActorRef<Command> entity) implements Command {}
+  /** The entity of {@code peer} this entity sent to directly stopped (see {@link PeerRefs}). */
+  private record PeerStopped(String peer, ActorRef<Command> entity) implements Command {}
   private record Retry(String peer, boolean receipts) implements Command {}
   /** The receipts queued during the last {@code receipt-delay} go to their senders. */
   private record ReceiptsDue() implements Command {}
@@ -116,14 +119,17 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public record GroupChange(String groupId, String event, String by, List<String> users, List<String> members, String name)
       implements CborSerializable {}
   public record ReceiptReport(boolean found, String conversation, List<String> deliveredTo, List<String> readBy) implements CborSerializable {}
-  public record Delivered(long upToSenderSeq) implements CborSerializable {}
+  /** {@code entity}: the recipient's entity, which the sender may address directly from now on ({@link PeerRefs}). */
+  public record Delivered(long upToSenderSeq, ActorRef<Command> entity) implements CborSerializable {}
   /** The stream's last {@code seq} and the journal row holding it (rows may hold several updates). */
   public record StreamEnd(long lastSeq, long lastRow) implements CborSerializable {}
-  public enum Done implements CborSerializable { INSTANCE }
+  /** The receipts are durable in the sender's stream; {@code entity} is the sender's entity ({@link PeerRefs}). */
+  public record ReceiptsTaken(ActorRef<Command> entity) implements CborSerializable {}
 
   /** What the entity tells a connection. */
   public sealed interface Outbound extends CborSerializable {}
-  public record Connected(StreamEnd end) implements Outbound {}
+  /** {@code entity}: this entity, which the connection may address directly from now on. */
+  public record Connected(StreamEnd end, ActorRef<Command> entity) implements Outbound {}
   public record Update(long seq, Event event) implements Outbound {}
   /** {@code seq} is the message's seq in the sender's stream, or 0 when it has none yet (group posts). */
   public record Acked(String clientId, String msgId, String conversation, long ts, long seq) implements Outbound {}
@@ -187,12 +193,15 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final ChatSettings settings;
-  private final ClusterSharding sharding;
   private final Sealer sealer;
   private final MediaRetention media;
 
   // Soft state: live sockets and in-flight bookkeeping, never persisted.
   private final Set<ActorRef<Outbound>> connections = new HashSet<>();
+  /** Peers' entities addressed directly. */
+  private final PeerRefs<Command> peers;
+  /** Enough for everyone a person talks to at once; a peer beyond it goes through sharding, correct and a little slower. */
+  private static final int PEERS_ADDRESSED_DIRECTLY = 256;
   private final Set<String> deliveriesInFlight = new HashSet<>();
   private final Map<String, Integer> deliveryAttempts = new LinkedHashMap<>();
   private final Set<String> receiptsInFlight = new HashSet<>();
@@ -236,11 +245,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     this.ctx = ctx;
     this.timers = timers;
     this.settings = settings;
-    this.sharding = ClusterSharding.get(ctx.getSystem());
     this.sealer = sealer;
     this.media = media;
     this.updateLog = updateLog;
+    this.peers = new PeerRefs<>(ctx, PEERS_ADDRESSED_DIRECTLY, PeerStopped::new);
   }
+
 
   public static String persistenceId(String userId) {
     return PersistenceId.of("User", userId).id();
@@ -276,6 +286,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         case Receipts r -> gather(receiptsToWrite, r, new FlushReceipts());
         case FlushReceipts f -> flushReceipts(state);
         case ReceiptOutcome o -> receiptOutcome(state, o);
+        case PeerStopped p -> {
+          peers.stopped(p.peer(), p.entity());
+          yield Effect().none();
+        }
         case ReceiptsDue d -> {
           sendReceiptsDue(state);
           yield Effect().none();
@@ -307,7 +321,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private Effect<Event, UserState> connect(UserState state, Connect c) {
     if (connections.add(c.connection())) ctx.watchWith(c.connection(), new Disconnect(c.connection()));
-    c.connection().tell(new Connected(end(state)));
+    c.connection().tell(new Connected(end(state), ctx.getSelf()));
     return Effect().none();
   }
 
@@ -388,10 +402,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           group ? m.senderSeq() : 0, m.expiresAt()));
     }
     long confirmed = Math.max(highWater, d.messages().isEmpty() ? 0 : d.messages().get(d.messages().size() - 1).senderSeq());
-    if (fresh.isEmpty()) return Effect().reply(d.replyTo(), new Delivered(confirmed));
+    if (fresh.isEmpty()) return Effect().reply(d.replyTo(), new Delivered(confirmed, ctx.getSelf()));
     return persistUpdates(state, fresh).thenRun(newState -> {
       pushLiveBatch(newState.lastSeq, fresh, null);
-      d.replyTo().tell(new Delivered(confirmed));
+      d.replyTo().tell(new Delivered(confirmed, ctx.getSelf()));
       scheduleExpiry(newState);
     });
   }
@@ -399,9 +413,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private Effect<Event, UserState> deliveryOutcome(UserState state, DeliveryOutcome o) {
     deliveriesInFlight.remove(o.recipient());
     if (o.confirmedUpTo() < 0) {
+      peers.forget(o.recipient());
       scheduleRetry(o.recipient(), false, deliveryAttempts);
       return Effect().none();
     }
+    peers.learned(o.recipient(), o.entity());
     deliveryAttempts.remove(o.recipient());
     ArrayDeque<Outgoing> queue = state.outbox.get(o.recipient());
     while (queue != null && !queue.isEmpty() && queue.peekFirst().senderSeq() <= o.confirmedUpTo()) {
@@ -428,9 +444,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           m.disappearAfterSeconds()));
     }
     deliveriesInFlight.add(recipient);
-    ctx.ask(Delivered.class, sharding.entityRefFor(TYPE_KEY, recipient), settings.deliveryAttemptTimeout(),
+    ctx.ask(Delivered.class, peers.of(recipient), settings.deliveryAttemptTimeout(),
         replyTo -> new Deliver(userId, batch, replyTo),
-        (ok, failure) -> new DeliveryOutcome(recipient, ok != null ? ok.upToSenderSeq() : -1));
+        (ok, failure) -> ok != null ? new DeliveryOutcome(recipient, ok.upToSenderSeq(), ok.entity()) : new DeliveryOutcome(recipient, -1, null));
   }
 
   /** Delivered receipts up to {@code upTo}; like {@link #read}, older unconfirmed messages come from the journal first. */
@@ -548,17 +564,19 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       batch.add(item);
     }
     receiptsInFlight.add(sender);
-    ctx.ask(Done.class, sharding.entityRefFor(TYPE_KEY, sender), settings.deliveryAttemptTimeout(),
+    ctx.ask(ReceiptsTaken.class, peers.of(sender), settings.deliveryAttemptTimeout(),
         replyTo -> new Receipts(userId, batch, replyTo),
-        (ok, failure) -> new ReceiptOutcome(sender, ok != null ? batch.size() : -1));
+        (ok, failure) -> ok != null ? new ReceiptOutcome(sender, batch.size(), ok.entity()) : new ReceiptOutcome(sender, -1, null));
   }
 
   private Effect<Event, UserState> receiptOutcome(UserState state, ReceiptOutcome o) {
     receiptsInFlight.remove(o.sender());
     if (o.count() < 0) {
+      peers.forget(o.sender());
       scheduleRetry(o.sender(), true, receiptAttempts);
       return Effect().none();
     }
+    peers.learned(o.sender(), o.entity());
     receiptAttempts.remove(o.sender());
     ArrayDeque<ReceiptItem> queue = state.receiptOutbox.get(o.sender());
     for (int i = 0; i < o.count() && queue != null && !queue.isEmpty(); i++) queue.pollFirst();
@@ -570,10 +588,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /**
    * Receipts for this user's messages, from every recipient heard since the last flush, in one
    * write: deduplicated against per-recipient watermarks on our seq. Each recipient hears
-   * {@code Done} once the write is durable, and retries until then.
+   * {@link ReceiptsTaken} once the write is durable, and retries until then.
    */
   private Effect<Event, UserState> flushReceipts(UserState state) {
     List<Receipts> batch = takeAll(receiptsToWrite);
+    ReceiptsTaken taken = new ReceiptsTaken(ctx.getSelf());
     List<Event> events = new ArrayList<>();
     long now = System.currentTimeMillis();
     Map<String, long[]> pending = new LinkedHashMap<>();
@@ -592,12 +611,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       }
     }
     if (events.isEmpty()) {
-      batch.forEach(r -> r.replyTo().tell(Done.INSTANCE));
+      batch.forEach(r -> r.replyTo().tell(taken));
       return Effect().none();
     }
     return persistUpdates(state, events).thenRun(newState -> {
       pushLiveBatch(newState.lastSeq, events, null);
-      batch.forEach(r -> r.replyTo().tell(Done.INSTANCE));
+      batch.forEach(r -> r.replyTo().tell(taken));
     });
   }
 
@@ -735,7 +754,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           // After a restart (a failed write) nothing gathered before it is still waiting: its senders
-          // had no ack or Done and retry, and no stashed settings change is left to release sends.
+          // had no ack or ReceiptsTaken and retry, and no stashed settings change is left to release sends.
           sendsToWrite.clear();
           receiptsToWrite.clear();
           receiptsDueFor.clear(); // every queued receipt is handed over just below

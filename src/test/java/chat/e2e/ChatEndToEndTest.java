@@ -219,4 +219,37 @@ class ChatEndToEndTest {
     assertEquals(401, rest.call("GET", "/api/v1/updates", null, null).status());
     assertEquals(400, rest.call("GET", "/api/v1/updates?after=-1", bob, null).status());
   }
+
+  /**
+   * A socket sends to its user's entity directly once connected. When that entity stops under it (in a
+   * cluster: it moved to another node), the socket registers again at once through sharding: it keeps
+   * getting live messages and its sends keep being acknowledged, with no reconnect.
+   */
+  @Test
+  void aSocketOutlivesItsUsersEntity() throws Exception {
+    String alice = rest.login("alice7"), bob = rest.login("bob7");
+    try (WsClient a = server.connect(alice); WsClient b = server.connect(bob)) {
+      a.awaitType("hello");
+      b.awaitType("hello");
+      a.sendText("c1", "user:bob7", "before");
+      a.awaitType("ack");
+      assertEquals("before", b.awaitType("message").get("body").get("text").asText());
+
+      var system = server.server().system();
+      var bobsEntity = org.apache.pekko.actor.typed.javadsl.AskPattern.<chat.user.User.Command, chat.user.User.Delivered>ask(
+          org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system).entityRefFor(chat.user.User.TYPE_KEY, "bob7"),
+          replyTo -> new chat.user.User.Deliver("nobody", List.of(), replyTo), WAIT, system.scheduler())
+          .toCompletableFuture().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).entity();
+      org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(bobsEntity)
+          .tell(org.apache.pekko.actor.PoisonPill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
+
+      a.sendText("c2", "user:bob7", "after");
+      a.awaitType("ack");
+      assertEquals("after", b.awaitType("message").get("body").get("text").asText(), "live on the same socket");
+      b.sendText("r1", "user:alice7", "reply");
+      assertEquals("r1", b.awaitType("ack").get("id").asText());
+      assertEquals("reply", a.awaitType("message").get("body").get("text").asText());
+      assertFalse(b.isClosed());
+    }
+  }
 }

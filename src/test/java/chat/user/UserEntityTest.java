@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -33,8 +34,14 @@ class UserEntityTest {
   }
 
   private static ActorTestKit startKit(Path dir, String receiptDelay) {
-    EntityKit entities = EntityKit.start("user-entity-test", dir, Map.of("parley.chat.snapshot-every", 5, "parley.chat.unread-in-memory", 3,
-        "parley.chat.unconfirmed-in-memory", 3, "parley.chat.receipt-delay", receiptDelay));
+    return startKit(dir, Map.of("parley.chat.receipt-delay", receiptDelay));
+  }
+
+  private static ActorTestKit startKit(Path dir, Map<String, Object> overrides) {
+    Map<String, Object> config = new java.util.HashMap<>(Map.of("parley.chat.snapshot-every", 5, "parley.chat.unread-in-memory", 3,
+        "parley.chat.unconfirmed-in-memory", 3, "parley.chat.receipt-delay", "5ms"));
+    config.putAll(overrides);
+    EntityKit entities = EntityKit.start("user-entity-test", dir, config);
     ChatSettings settings = ChatSettings.from(entities.parley());
     UpdateLog updateLog = new UpdateLog(entities.kit().system());
     ClusterSharding.get(entities.kit().system()).init(Entity.of(User.TYPE_KEY,
@@ -96,6 +103,41 @@ class UserEntityTest {
       TestProbe<User.StreamEnd> last = kit.createTestProbe();
       user(kit, "bob").tell(new User.GetStreamEnd(last.getRef()));
       assertEquals(20L, last.receiveMessage(WAIT).lastSeq());
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  /**
+   * A sender addresses a recipient's entity directly once it answered (PeerRefs). When that entity
+   * stops (here: passivated while its user is offline), the next message must still get through, by
+   * way of sharding, which starts the entity again: well before the attempt timeout, which this test
+   * sets far beyond its wait.
+   */
+  @Test
+  void aMessageAfterTheRecipientsEntityStoppedStillArrivesInOrder() throws Exception {
+    ActorTestKit kit = startKit(Files.createTempDirectory("user-entity"),
+        Map.of("parley.chat.passivate-after", "200ms", "parley.chat.delivery-attempt-timeout", "120s"));
+    try {
+      TestProbe<User.Outbound> aliceSocket = connect(kit, "alice");
+      user(kit, "alice").tell(new User.Send("c1", "bob", "{\"text\":\"1\"}", aliceSocket.getRef()));
+      assertEquals(1, expect(aliceSocket, User.Acked.class).seq());
+
+      // bob's entity names itself in its answers; nothing keeps it alive, so it passivates
+      TestProbe<User.Delivered> answers = kit.createTestProbe();
+      user(kit, "bob").tell(new User.Deliver("carol", List.of(), answers.getRef()));
+      ActorRef<User.Command> bobEntity = answers.receiveMessage(WAIT).entity();
+      answers.expectTerminated(bobEntity, WAIT);
+
+      user(kit, "alice").tell(new User.Send("c2", "bob", "{\"text\":\"2\"}", aliceSocket.getRef()));
+      assertEquals(2, expect(aliceSocket, User.Acked.class).seq());
+
+      TestProbe<User.StreamEnd> end = kit.createTestProbe();
+      user(kit, "bob").tell(new User.GetStreamEnd(end.getRef()));
+      assertEquals(2L, end.receiveMessage(WAIT).lastSeq(), "both messages, each once");
+      List<User.Update> stored = new UpdateLog(kit.system()).range("bob", 1, 2, new User.StreamEnd(2, 2))
+          .toCompletableFuture().get(15, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(List.of(1L, 2L), stored.stream().map(u -> ((User.MessageReceived) u.event()).senderSeq()).toList(), "in order");
     } finally {
       kit.shutdownTestKit();
     }
@@ -176,13 +218,13 @@ class UserEntityTest {
 
       // as when the members of a group confirm one message together: one Receipts each, back to back
       int recipients = 30;
-      TestProbe<User.Done> confirmations = kit.createTestProbe();
+      TestProbe<User.ReceiptsTaken> confirmations = kit.createTestProbe();
       for (int i = 0; i < recipients; i++) {
         List<UserState.ReceiptItem> items = List.of(new UserState.ReceiptItem(ack.msgId(), "dm:author:r" + i,
             i % 2 == 0 ? User.READ : User.DELIVERED, ack.seq()));
         user(kit, "author").tell(new User.Receipts("r" + i, items, confirmations.getRef()));
       }
-      for (int i = 0; i < recipients; i++) confirmations.expectMessage(WAIT, User.Done.INSTANCE);
+      for (int i = 0; i < recipients; i++) confirmations.expectMessageClass(User.ReceiptsTaken.class, WAIT);
 
       Set<String> receipts = new HashSet<>();
       long seq = ack.seq();
@@ -195,7 +237,7 @@ class UserEntityTest {
       // the same receipts again (a recipient retrying): confirmed, nothing new written
       user(kit, "author").tell(new User.Receipts("r0", List.of(new UserState.ReceiptItem(ack.msgId(), "dm:author:r0", User.READ, ack.seq())),
           confirmations.getRef()));
-      confirmations.expectMessage(WAIT, User.Done.INSTANCE);
+      confirmations.expectMessageClass(User.ReceiptsTaken.class, WAIT);
       authorSocket.expectNoMessage(Duration.ofMillis(500));
     } finally {
       kit.shutdownTestKit();

@@ -175,6 +175,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** {@code by} has received or read message {@code msgId} (seq {@code msgSeq} in this stream). */
   public record ReceiptAdded(String msgId, String conversation, String status, String by, long ts, long msgSeq) implements Event {}
 
+  /** Enough for everyone a person talks to at once; a peer beyond it goes through sharding, correct and a little slower. */
+  private static final int PEERS_ADDRESSED_DIRECTLY = 256;
+
   public static final String DELIVERED = "delivered";
   public static final String READ = "read";
 
@@ -200,8 +203,6 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private final Set<ActorRef<Outbound>> connections = new HashSet<>();
   /** Peers' entities addressed directly. */
   private final PeerRefs<Command> peers;
-  /** Enough for everyone a person talks to at once; a peer beyond it goes through sharding, correct and a little slower. */
-  private static final int PEERS_ADDRESSED_DIRECTLY = 256;
   private final Set<String> deliveriesInFlight = new HashSet<>();
   private final Map<String, Integer> deliveryAttempts = new LinkedHashMap<>();
   private final Set<String> receiptsInFlight = new HashSet<>();
@@ -250,7 +251,6 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     this.updateLog = updateLog;
     this.peers = new PeerRefs<>(ctx, PEERS_ADDRESSED_DIRECTLY, PeerStopped::new);
   }
-
 
   public static String persistenceId(String userId) {
     return PersistenceId.of("User", userId).id();

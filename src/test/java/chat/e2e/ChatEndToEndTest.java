@@ -226,7 +226,7 @@ class ChatEndToEndTest {
    * getting live messages and its sends keep being acknowledged, with no reconnect.
    */
   @Test
-  void aSocketOutlivesItsUsersEntity() throws Exception {
+  void aSocketOutlivesItsUsersEntity() {
     String alice = rest.login("alice7"), bob = rest.login("bob7");
     try (WsClient a = server.connect(alice); WsClient b = server.connect(bob)) {
       a.awaitType("hello");
@@ -235,13 +235,7 @@ class ChatEndToEndTest {
       a.awaitType("ack");
       assertEquals("before", b.awaitType("message").get("body").get("text").asText());
 
-      var system = server.server().system();
-      var bobsEntity = org.apache.pekko.actor.typed.javadsl.AskPattern.<chat.user.User.Command, chat.user.User.Delivered>ask(
-          org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system).entityRefFor(chat.user.User.TYPE_KEY, "bob7"),
-          replyTo -> new chat.user.User.Deliver("nobody", List.of(), replyTo), WAIT, system.scheduler())
-          .toCompletableFuture().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).entity();
-      org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(bobsEntity)
-          .tell(org.apache.pekko.actor.PoisonPill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
+      server.stopUserEntity("bob7");
 
       a.sendText("c2", "user:bob7", "after");
       a.awaitType("ack");

@@ -186,4 +186,29 @@ class GroupTest {
       assertEquals(404, rest.call("GET", "/api/v1/messages/" + msgId + "/receipts", jon, null).status());
     }
   }
+
+  /**
+   * The group addresses a member's entity directly once it answered. When that entity stops (in a
+   * cluster: it moved to another node), the member still gets the next posts, live and in group order.
+   */
+  @Test
+  void aMemberWhoseEntityStoppedStillGetsThePostsInOrder() {
+    String poster = rest.login("gposter"), mover = rest.login("gmover");
+    String gid = createGroup(poster, "moving", "gmover");
+    try (WsClient e = server.connect(poster); WsClient f = server.connect(mover)) {
+      e.awaitType("hello");
+      f.awaitType("hello");
+      e.send(send("m1", gid, "one"));
+      e.awaitType("ack");
+      assertEquals("one", f.awaitType("message").get("body").get("text").asText());
+
+      server.stopUserEntity("gmover");
+      e.send(send("m2", gid, "two"));
+      e.send(send("m3", gid, "three"));
+      JsonNode two = f.awaitType("message");
+      JsonNode three = f.awaitType("message");
+      assertEquals(List.of("two", "three"), List.of(two.get("body").get("text").asText(), three.get("body").get("text").asText()));
+      assertEquals(two.get("groupSeq").asLong() + 1, three.get("groupSeq").asLong(), "group order");
+    }
+  }
 }

@@ -1,13 +1,22 @@
 package chat.testing;
 
 import chat.server.ParleyServer;
+import chat.user.User;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.PoisonPill;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /** A real Parley node in this JVM on a fresh (or given) data dir and a free port. */
 public final class TestServer implements AutoCloseable {
@@ -56,6 +65,24 @@ public final class TestServer implements AutoCloseable {
 
   public ParleyServer server() {
     return server;
+  }
+
+  /**
+   * Stops {@code userId}'s User entity, as a rebalance moving it to another node would, while its
+   * sockets stay open. The entity names itself in its answer to an empty delivery.
+   */
+  public void stopUserEntity(String userId) {
+    var system = server.system();
+    Duration wait = Duration.ofSeconds(15);
+    try {
+      ActorRef<User.Command> entity = AskPattern.<User.Command, User.Delivered>ask(
+              ClusterSharding.get(system).entityRefFor(User.TYPE_KEY, userId),
+              replyTo -> new User.Deliver("nobody", List.of(), replyTo), wait, system.scheduler())
+          .toCompletableFuture().get(wait.toSeconds(), TimeUnit.SECONDS).entity();
+      Adapter.toClassic(entity).tell(PoisonPill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
+    } catch (Exception e) {
+      throw new IllegalStateException("could not reach the entity of " + userId, e);
+    }
   }
 
   @Override

@@ -34,7 +34,9 @@ public record BenchOptions(
         Duration receivedInterval,
         boolean sendRead,
         OptionalLong serverPid,
-        boolean quiet) {
+        boolean quiet,
+        Protocol protocol,
+        String xmppDomain) {
 
     public enum Mode {
         PAIRS, GROUP, IDLE, STORM;
@@ -44,8 +46,22 @@ public record BenchOptions(
         }
     }
 
+    /**
+     * What the driver speaks. XMPP (RFC 7395, XMPP over WebSocket) is there to measure a reference
+     * server such as ejabberd on the same machine, in the same run, with the same traffic and
+     * accounting; it has no acks, so a message counts as acked once it is on the wire.
+     */
+    public enum Protocol {
+        PARLEY, XMPP;
+
+        public String flagValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** The protocol's rule for user names; the generated names must obey it too. */
     static final Pattern USERNAME = Pattern.compile("[a-z0-9_.-]{3,32}");
+    private static final Pattern XMPP_DOMAIN = Pattern.compile("[A-Za-z0-9.-]{1,253}");
     private static final Pattern RUN_ID = Pattern.compile("[a-z0-9]{1,12}");
     static final int MAX_SOURCE_ADDRESSES = 254;
 
@@ -73,6 +89,9 @@ public record BenchOptions(
               --received-interval-ms N  how often receivers confirm with 'received'      default 200
               --read                    also send 'read' for every delivered message
               --server-pid PID          report the server process's CPU and RSS (Linux /proc)
+              --protocol parley|xmpp    xmpp: an XMPP server's WebSocket at URL/ws, for a
+                                        side-by-side reference (pairs, idle)     default parley
+              --xmpp-domain D           XMPP domain with --protocol xmpp         default localhost
               --quiet                   no progress lines on stderr
               --help                    this text
             The last line of stdout is one JSON object with the results.
@@ -113,6 +132,8 @@ public record BenchOptions(
         OptionalLong serverPid = OptionalLong.empty();
         boolean quiet = false;
         boolean groupSizeGiven = false;
+        Protocol protocol = Protocol.PARLEY;
+        String xmppDomain = null;
 
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < args.length; i++) {
@@ -186,6 +207,13 @@ public record BenchOptions(
                 case "--received-interval-ms" -> receivedInterval =
                         Duration.ofMillis(intIn(name, value, 1, 3_600_000));
                 case "--server-pid" -> serverPid = OptionalLong.of(intIn(name, value, 1, Integer.MAX_VALUE));
+                case "--protocol" -> protocol = parseProtocol(value);
+                case "--xmpp-domain" -> {
+                    if (!XMPP_DOMAIN.matcher(value).matches()) {
+                        throw new UsageException("--xmpp-domain must be a host name, got '" + value + "'");
+                    }
+                    xmppDomain = value;
+                }
                 default -> throw new UsageException("unknown option " + name);
             }
         }
@@ -222,9 +250,22 @@ public record BenchOptions(
         if (groupSizeGiven && mode != Mode.GROUP) {
             throw new UsageException("--group-size only applies to --mode group");
         }
+        if (protocol == Protocol.XMPP) {
+            if (mode != Mode.PAIRS && mode != Mode.IDLE) {
+                throw new UsageException("--protocol xmpp supports --mode pairs and idle only");
+            }
+            if (sendRead) {
+                throw new UsageException("--read has no XMPP counterpart here; leave it out with --protocol xmpp");
+            }
+            if (xmppDomain == null) {
+                xmppDomain = "localhost";
+            }
+        } else if (xmppDomain != null) {
+            throw new UsageException("--xmpp-domain only applies to --protocol xmpp");
+        }
         return new BenchOptions(url, mode, users, groupSize, rate, window, duration, warmup, drain, runId,
                 userPrefix, password, setupConcurrency, connectConcurrency, sourceAddresses, bodyBytes,
-                receivedInterval, sendRead, serverPid, quiet);
+                receivedInterval, sendRead, serverPid, quiet, protocol, xmppDomain);
     }
 
     public String username(int index) {
@@ -279,6 +320,15 @@ public record BenchOptions(
             }
         }
         throw new UsageException("--mode must be pairs, group, idle or storm, got '" + value + "'");
+    }
+
+    private static Protocol parseProtocol(String value) throws UsageException {
+        for (Protocol p : Protocol.values()) {
+            if (p.flagValue().equals(value)) {
+                return p;
+            }
+        }
+        throw new UsageException("--protocol must be parley or xmpp, got '" + value + "'");
     }
 
     private static int intIn(String name, String value, int min, int max) throws UsageException {

@@ -51,16 +51,20 @@ final class BenchRun {
     }
 
     Map<String, Object> execute() throws BenchFailure, InterruptedException {
+        boolean xmpp = options.protocol() == BenchOptions.Protocol.XMPP;
         ServerApi api = new ServerApi(options.url());
-        awaitHealthy(api);
+        if (!xmpp) {
+            awaitHealthy(api);
+        }
 
         long setupStart = System.nanoTime();
-        BenchUser[] users = setUpAccounts(api);
+        BenchUser[] users = xmpp ? xmppUsers() : setUpAccounts(api);
         if (options.mode() == BenchOptions.Mode.GROUP) {
             createGroups(api, users);
         } else if (options.mode() == BenchOptions.Mode.PAIRS) {
             for (BenchUser u : users) {
                 u.targetJson = quote("user:" + users[u.index ^ 1].userId);
+                u.targetUser = users[u.index ^ 1].userId;
             }
         }
         double setupSeconds = (System.nanoTime() - setupStart) / 1e9;
@@ -129,7 +133,7 @@ final class BenchRun {
                     window.serverRss(),
                     rssBefore);
             Map<String, Object> fields = Summary.fields(options, m);
-            if (tally.lost() > 0) {
+            if (tally.lost() > 0 && !xmpp) {
                 chaseLost(api, users, traffic, fields);
             }
             return fields;
@@ -195,6 +199,15 @@ final class BenchRun {
         return users;
     }
 
+    /** XMPP users register in-band on their own sockets, so there is nothing to do before connecting. */
+    private BenchUser[] xmppUsers() {
+        BenchUser[] users = new BenchUser[options.users()];
+        for (int i = 0; i < users.length; i++) {
+            users[i] = new BenchUser(i, options.username(i), null);
+        }
+        return users;
+    }
+
     private static <T> T awaitSetupStep(Future<T> f) throws BenchFailure, InterruptedException {
         try {
             return f.get();
@@ -254,7 +267,7 @@ final class BenchRun {
         String wsHost = sources.size() > 0 ? target.getHostAddress() : host;
         progress("connect: %s", sources.size() > 0 ? "source addresses 127.0.0.1-" + sources.size() : "system-chosen source address");
         try {
-            return new WsConnector(options.url(), wsHost, sources);
+            return new WsConnector(options.url(), wsHost, sources, options.protocol());
         } catch (java.io.IOException e) {
             throw new BenchFailure("cannot open a selector: " + WsConnector.describe(e));
         }
@@ -295,6 +308,8 @@ final class BenchRun {
                     .whenComplete((ok, failure) -> {
                         if (failure != null) {
                             u.hello.completeExceptionally(failure);
+                        } else if (traffic.xmpp != null) {
+                            traffic.xmpp.start(u);
                         }
                     });
             if (System.nanoTime() - lastReport > 2_000_000_000L) {

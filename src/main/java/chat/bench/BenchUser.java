@@ -25,6 +25,8 @@ final class BenchUser {
 
     /** JSON string of this user's send target, e.g. {@code "user:b1u3"}, quoted and escaped. */
     volatile String targetJson;
+    /** The peer's user name, for protocols that address users by name (XMPP). */
+    volatile String targetUser;
     volatile Outbox outbox;
     volatile boolean open;
     /** Completes with hello's lastSeq once the server has greeted this socket. */

@@ -57,6 +57,9 @@ final class Summary {
         Map<String, Object> f = new LinkedHashMap<>();
         DeliveryLedger.Tally t = m.tally();
         f.put("mode", o.mode().flagValue());
+        if (o.protocol() != BenchOptions.Protocol.PARLEY) {
+            f.put("protocol", o.protocol().flagValue());
+        }
         f.put("users", o.users());
         if (o.mode() == BenchOptions.Mode.GROUP) {
             f.put("groupSize", o.groupSize());

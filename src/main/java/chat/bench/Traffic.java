@@ -50,12 +50,17 @@ final class Traffic {
     private final AtomicLong receiptsRead = new AtomicLong();
     private final AtomicLong groupOrderViolations = new AtomicLong();
     private final Map<String, LongAdder> errorKinds = new ConcurrentHashMap<>();
+    /** Null unless the run speaks XMPP to a reference server. */
+    final XmppClient xmpp;
 
     Traffic(BenchOptions options, Topology topology, BenchUser[] users, LongSupplier clock) {
         this.options = options;
         this.users = users;
         this.clock = clock;
         this.ledger = new DeliveryLedger(users.length, topology);
+        this.xmpp = options.protocol() == BenchOptions.Protocol.XMPP
+                ? new XmppClient(options.xmppDomain(), options.password(), users.length, this::error)
+                : null;
     }
 
     // ---- sending ----------------------------------------------------------------------------------
@@ -75,13 +80,18 @@ final class Traffic {
         // a reordering the server never made.
         synchronized (sender) {
             long seq = ledger.allocate(sender.index);
-            String frame = "{\"type\":\"send\",\"id\":\"" + Payload.clientId(options.runId(), seq, intendedNanos) + "\",\"to\":"
-                    + sender.targetJson + ",\"body\":{\"text\":\""
-                    + Payload.text(options.runId(), sender.index, seq, intendedNanos, options.bodyBytes()) + "\"}}";
+            String id = Payload.clientId(options.runId(), seq, intendedNanos);
+            String text = Payload.text(options.runId(), sender.index, seq, intendedNanos, options.bodyBytes());
+            String frame = xmpp != null
+                    ? xmpp.message(sender.targetUser, id, text)
+                    : "{\"type\":\"send\",\"id\":\"" + id + "\",\"to\":" + sender.targetJson + ",\"body\":{\"text\":\"" + text + "\"}}";
             if (!sender.send(frame)) {
                 ledger.unsent(sender.index);
                 error("driver:send_buffer_full");
                 return false;
+            }
+            if (xmpp != null && ledger.ack(sender.index, seq) && measured(intendedNanos)) {
+                measuredAcked.incrementAndGet(); // no acks in XMPP: on the wire is as far as the sender can know
             }
             return true;
         }
@@ -96,6 +106,13 @@ final class Traffic {
     /** Handles one text frame the server sent to {@code user}. Called on that user's socket thread. */
     void onFrame(BenchUser user, String text) {
         long receivedAt = nowNanos();
+        if (xmpp != null) {
+            XmppClient.Stanza message = xmpp.onFrame(user, text);
+            if (message != null) {
+                onXmppMessage(user, message, receivedAt);
+            }
+            return;
+        }
         JsonNode frame;
         try {
             frame = JSON.readTree(text);
@@ -168,15 +185,38 @@ final class Traffic {
         if (frame.path("expired").asBoolean(false)) {
             return;
         }
-        Payload.Text payload = Payload.parseText(frame.path("body").path("text").asText(null));
+        book(user, from, frame.path("body").path("text").asText(null), receivedAt);
+    }
+
+    private void onXmppMessage(BenchUser user, XmppClient.Stanza message, long receivedAt) {
+        if (message.attribute("type").equals("error")) {
+            error("xmpp:message_error:" + message.errorCondition());
+            return;
+        }
+        if (message.body() == null) {
+            return; // chat states and the like: not a message
+        }
+        Payload.Text delivered = book(user, XmppClient.localpart(message.attribute("from")), message.body(), receivedAt);
+        if (delivered != null) {
+            refill(users[delivered.sender()]); // no acks in XMPP: an arrival frees a place in the sender's window
+        }
+    }
+
+    /**
+     * Books one delivery to {@code user} of a message whose text the driver wrote.
+     *
+     * @return the decoded text the first time this message arrives, null for repeats and strangers
+     */
+    private Payload.Text book(BenchUser user, String from, String text, long receivedAt) {
+        Payload.Text payload = Payload.parseText(text);
         if (payload == null || !payload.runId().equals(options.runId())) {
             error("protocol:message_not_from_this_run");
-            return;
+            return null;
         }
         if (payload.sender() < 0 || payload.sender() >= users.length
                 || !users[payload.sender()].userId.equals(from)) {
             error("protocol:message_from_does_not_match_body");
-            return;
+            return null;
         }
         DeliveryLedger.Delivery d = ledger.deliver(user.index, payload.sender(), payload.seq());
         boolean first = d == DeliveryLedger.Delivery.IN_ORDER || d == DeliveryLedger.Delivery.REORDERED;
@@ -187,6 +227,7 @@ final class Traffic {
         if (d == DeliveryLedger.Delivery.UNEXPECTED) {
             error("protocol:message_from_non_peer");
         }
+        return first ? payload : null;
     }
 
     private void onAck(BenchUser user, JsonNode frame, JsonNode seqNode, long receivedAt) {
@@ -232,6 +273,9 @@ final class Traffic {
 
     /** Confirms, for every open socket, the updates it got since the last call. Called from one thread. */
     void confirmUpdates(boolean force) {
+        if (xmpp != null) {
+            return; // nothing to confirm; the server pings idle sockets itself
+        }
         long now = clock.getAsLong();
         for (BenchUser u : users) {
             if (u == null || !u.open) {

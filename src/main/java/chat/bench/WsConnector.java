@@ -48,6 +48,7 @@ final class WsConnector implements AutoCloseable {
     private final InetSocketAddress server;
     private final String hostHeader;
     private final String pathPrefix;
+    private final BenchOptions.Protocol protocol;
     private final SourceAddresses sources;
     private final Loop[] loops;
     private final AtomicInteger nextLoop = new AtomicInteger();
@@ -57,12 +58,13 @@ final class WsConnector implements AutoCloseable {
      * @param host   host to connect to (an address literal when we spread source addresses,
      *               so the name cannot resolve to a family the sources do not match)
      */
-    WsConnector(URI base, String host, SourceAddresses sources) throws IOException {
+    WsConnector(URI base, String host, SourceAddresses sources, BenchOptions.Protocol protocol) throws IOException {
+        this.protocol = protocol;
         int port = base.getPort() > 0 ? base.getPort() : 80;
         this.server = new InetSocketAddress(host, port);
         this.hostHeader = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
         String path = base.getRawPath() == null ? "" : base.getRawPath();
-        this.pathPrefix = (path.endsWith("/") ? path.substring(0, path.length() - 1) : path) + "/ws?token=";
+        this.pathPrefix = (path.endsWith("/") ? path.substring(0, path.length() - 1) : path) + "/ws";
         this.sources = sources;
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         this.loops = new Loop[threads];
@@ -122,10 +124,12 @@ final class WsConnector implements AutoCloseable {
     }
 
     private String upgradeRequest(String token, String key) {
-        return "GET " + pathPrefix + URLEncoder.encode(token, StandardCharsets.UTF_8) + " HTTP/1.1\r\n"
+        boolean xmpp = protocol == BenchOptions.Protocol.XMPP;
+        return "GET " + pathPrefix + (xmpp ? "" : "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8)) + " HTTP/1.1\r\n"
                 + "Host: " + hostHeader + "\r\n"
                 + "Upgrade: websocket\r\n"
                 + "Connection: Upgrade\r\n"
+                + (xmpp ? "Sec-WebSocket-Protocol: xmpp\r\n" : "") // RFC 7395
                 + "Sec-WebSocket-Key: " + key + "\r\n"
                 + "Sec-WebSocket-Version: 13\r\n\r\n";
     }

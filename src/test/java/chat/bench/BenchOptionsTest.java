@@ -78,10 +78,23 @@ class BenchOptionsTest {
             "--url http://h:1 --source-addresses 300             | between 1 and 254",
             "--url http://h:1 stray                              | unexpected argument",
             "--url http://h:1 --quiet=yes                        | takes no value",
+            "--url http://h:1 --protocol irc                     | parley or xmpp",
+            "--url http://h:1 --protocol xmpp --mode group --users 10 --group-size 5 | pairs and idle only",
+            "--url http://h:1 --protocol xmpp --read             | no XMPP counterpart",
+            "--url http://h:1 --xmpp-domain example.org          | only applies to --protocol xmpp",
+            "--url http://h:1 --protocol xmpp --xmpp-domain a/b  | must be a host name",
     })
     void badFlagsAreRejectedWithAReason(String line, String expected) {
         BenchOptions.UsageException e = assertThrows(BenchOptions.UsageException.class, () -> parse(line));
         assertTrue(e.getMessage().contains(expected), () -> "message '" + e.getMessage() + "' lacks '" + expected + "'");
+    }
+
+    @Test
+    void xmppDefaultsToTheLocalhostDomain() throws Exception {
+        BenchOptions o = parse("--url http://h:5280 --protocol xmpp --users 4");
+        assertEquals(BenchOptions.Protocol.XMPP, o.protocol());
+        assertEquals("localhost", o.xmppDomain());
+        assertEquals(BenchOptions.Protocol.PARLEY, parse("--url http://h:1").protocol());
     }
 
     @Test

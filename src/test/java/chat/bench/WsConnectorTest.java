@@ -101,7 +101,7 @@ class WsConnectorTest {
 
     private static WsConnector connector(ServerSocket listener) throws IOException {
         return new WsConnector(URI.create("http://127.0.0.1:" + listener.getLocalPort()), "127.0.0.1",
-                SourceAddresses.plan(InetAddress.getLoopbackAddress(), 0));
+                SourceAddresses.plan(InetAddress.getLoopbackAddress(), 0), BenchOptions.Protocol.PARLEY);
     }
 
     private static String readHead(InputStream in) throws IOException {

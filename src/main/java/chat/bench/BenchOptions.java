@@ -90,7 +90,7 @@ public record BenchOptions(
               --read                    also send 'read' for every delivered message
               --server-pid PID          report the server process's CPU and RSS (Linux /proc)
               --protocol parley|xmpp    xmpp: an XMPP server's WebSocket at URL/ws, for a
-                                        side-by-side reference (pairs, idle)     default parley
+                                        side-by-side reference (groups: MUC)     default parley
               --xmpp-domain D           XMPP domain with --protocol xmpp         default localhost
               --quiet                   no progress lines on stderr
               --help                    this text
@@ -251,8 +251,8 @@ public record BenchOptions(
             throw new UsageException("--group-size only applies to --mode group");
         }
         if (protocol == Protocol.XMPP) {
-            if (mode != Mode.PAIRS && mode != Mode.IDLE) {
-                throw new UsageException("--protocol xmpp supports --mode pairs and idle only");
+            if (mode == Mode.STORM) {
+                throw new UsageException("--protocol xmpp supports --mode pairs, group and idle");
             }
             if (sendRead) {
                 throw new UsageException("--read has no XMPP counterpart here; leave it out with --protocol xmpp");

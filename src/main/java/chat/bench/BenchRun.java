@@ -59,7 +59,11 @@ final class BenchRun {
 
         long setupStart = System.nanoTime();
         BenchUser[] users = xmpp ? xmppUsers() : setUpAccounts(api);
-        if (options.mode() == BenchOptions.Mode.GROUP) {
+        if (options.mode() == BenchOptions.Mode.GROUP && xmpp) {
+            for (BenchUser u : users) {
+                u.targetUser = options.runId() + "-g" + u.index / options.groupSize(); // a room each group's members join
+            }
+        } else if (options.mode() == BenchOptions.Mode.GROUP) {
             createGroups(api, users);
         } else if (options.mode() == BenchOptions.Mode.PAIRS) {
             for (BenchUser u : users) {

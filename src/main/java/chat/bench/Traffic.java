@@ -59,7 +59,8 @@ final class Traffic {
         this.clock = clock;
         this.ledger = new DeliveryLedger(users.length, topology);
         this.xmpp = options.protocol() == BenchOptions.Protocol.XMPP
-                ? new XmppClient(options.xmppDomain(), options.password(), users.length, this::error)
+                ? new XmppClient(options.xmppDomain(), options.password(), users.length,
+                        options.mode() == BenchOptions.Mode.GROUP, this::error)
                 : null;
     }
 
@@ -196,7 +197,16 @@ final class Traffic {
         if (message.body() == null) {
             return; // chat states and the like: not a message
         }
-        Payload.Text delivered = book(user, XmppClient.localpart(message.attribute("from")), message.body(), receivedAt);
+        String author = XmppClient.author(message);
+        if (message.attribute("type").equals("groupchat")) {
+            if (author.equals(user.userId)) {
+                refill(user); // the room reflected this sender's message: as close to an ack as XMPP gets
+                return;
+            }
+            book(user, author, message.body(), receivedAt);
+            return;
+        }
+        Payload.Text delivered = book(user, author, message.body(), receivedAt);
         if (delivered != null) {
             refill(users[delivered.sender()]); // no acks in XMPP: an arrival frees a place in the sender's window
         }

@@ -16,12 +16,15 @@ import javax.xml.stream.XMLStreamReader;
 /**
  * The driver's XMPP side, so that a reference server (ejabberd) can be measured with the same
  * traffic, pacing and accounting as Parley, on the same machine in the same run. It speaks
- * XMPP over WebSocket (RFC 7395: one stanza per WebSocket message) just far enough for 1:1 chat:
+ * XMPP over WebSocket (RFC 7395: one stanza per WebSocket message) just far enough for chat:
  * in-band registration (XEP-0077; an existing account is fine), SASL PLAIN, resource binding,
- * initial presence, then {@code <message type='chat'>} to the peer's full JID.
+ * initial presence, then {@code <message type='chat'>} to the peer's full JID. In group mode each
+ * member also joins its group's room (XEP-0045, multi-user chat, at {@code conference.<domain>},
+ * with its user name as nickname) and sends {@code <message type='groupchat'>} to the room.
  *
  * <p>Plain XMPP has no acks: the run counts a message as acked once it is on the wire, and with
- * {@code --rate 0} a sender's window refills when its message arrives instead of when it is acked.
+ * {@code --rate 0} a sender's window refills when its message arrives (in a room: when the room
+ * reflects it back to the sender) instead of when it is acked.
  */
 final class XmppClient {
 
@@ -32,7 +35,7 @@ final class XmppClient {
     private static final XMLInputFactory XML = xmlFactory();
 
     /** Where a socket is in the handshake; each user's stage is touched only by its socket's thread. */
-    enum Stage { OPENING, REGISTERING, AUTHENTICATING, RESTARTING, BINDING, READY }
+    enum Stage { OPENING, REGISTERING, AUTHENTICATING, RESTARTING, BINDING, JOINING, READY }
 
     /** One top-level element: its name, attributes, the names of all elements inside, and its body text. */
     record Stanza(String name, Map<String, String> attributes, Set<String> children, String body) {
@@ -48,13 +51,18 @@ final class XmppClient {
     }
 
     private final String domain;
+    private final String roomDomain;
     private final String password;
+    private final boolean rooms;
     private final Stage[] stages;
     private final Consumer<String> errors;
 
-    XmppClient(String domain, String password, int users, Consumer<String> errors) {
+    /** @param rooms whether users chat in rooms (each user's {@code targetUser} names its room) */
+    XmppClient(String domain, String password, int users, boolean rooms, Consumer<String> errors) {
         this.domain = domain;
+        this.roomDomain = "conference." + domain;
         this.password = password;
+        this.rooms = rooms;
         this.stages = new Stage[users];
         this.errors = errors;
     }
@@ -65,9 +73,21 @@ final class XmppClient {
         user.send(open());
     }
 
-    String message(String toUser, String id, String text) {
-        return "<message xmlns='jabber:client' to='" + toUser + "@" + domain + "/" + RESOURCE + "' id='" + escape(id)
-                + "' type='chat'><body>" + escape(text) + "</body></message>";
+    /** A message to {@code target}: the peer's user name, or in group mode the room's name. */
+    String message(String target, String id, String text) {
+        String to = rooms ? target + "@" + roomDomain : target + "@" + domain + "/" + RESOURCE;
+        return "<message xmlns='jabber:client' to='" + to + "' id='" + escape(id) + "' type='"
+                + (rooms ? "groupchat" : "chat") + "'><body>" + escape(text) + "</body></message>";
+    }
+
+    /** Who wrote a message: the localpart of a 1:1 sender, the nickname (= user name) in a room. */
+    static String author(Stanza message) {
+        String from = message.attribute("from");
+        if (message.attribute("type").equals("groupchat")) {
+            int slash = from.indexOf('/');
+            return slash < 0 ? "" : from.substring(slash + 1);
+        }
+        return localpart(from);
     }
 
     /**
@@ -115,7 +135,18 @@ final class XmppClient {
                 errors.accept("xmpp:stream_error:" + s.errorCondition());
                 fail(user, "xmpp: stream error " + s.errorCondition());
             }
-            case "open", "presence", "close" -> { }
+            case "presence" -> {
+                // a room sends the occupants already there, then the joiner's own presence: joined
+                if (stage == Stage.JOINING && s.attribute("from").equals(ownOccupant(user))) {
+                    if (s.attribute("type").equals("error")) {
+                        fail(user, "xmpp: joining " + user.targetUser + " refused: " + s.errorCondition());
+                    } else {
+                        stages[user.index] = Stage.READY;
+                        user.hello.complete(0L);
+                    }
+                }
+            }
+            case "open", "close" -> { }
             default -> errors.accept("xmpp:unexpected:" + s.name());
         }
         return null;
@@ -140,13 +171,23 @@ final class XmppClient {
             }
         } else if (stage == Stage.BINDING && id.equals(BIND_ID)) {
             if (type.equals("result")) {
-                stages[user.index] = Stage.READY;
                 user.send("<presence xmlns='jabber:client'/>");
-                user.hello.complete(0L);
+                if (rooms) {
+                    stages[user.index] = Stage.JOINING;
+                    user.send("<presence xmlns='jabber:client' to='" + ownOccupant(user) + "'>"
+                            + "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>");
+                } else {
+                    stages[user.index] = Stage.READY;
+                    user.hello.complete(0L);
+                }
             } else {
                 fail(user, "xmpp: resource binding refused: " + iq.errorCondition());
             }
         }
+    }
+
+    private String ownOccupant(BenchUser user) {
+        return user.targetUser + "@" + roomDomain + "/" + user.userId;
     }
 
     private void fail(BenchUser user, String reason) {

@@ -79,7 +79,7 @@ class BenchOptionsTest {
             "--url http://h:1 stray                              | unexpected argument",
             "--url http://h:1 --quiet=yes                        | takes no value",
             "--url http://h:1 --protocol irc                     | parley or xmpp",
-            "--url http://h:1 --protocol xmpp --mode group --users 10 --group-size 5 | pairs and idle only",
+            "--url http://h:1 --protocol xmpp --mode storm       | pairs, group and idle",
             "--url http://h:1 --protocol xmpp --read             | no XMPP counterpart",
             "--url http://h:1 --xmpp-domain example.org          | only applies to --protocol xmpp",
             "--url http://h:1 --protocol xmpp --xmpp-domain a/b  | must be a host name",

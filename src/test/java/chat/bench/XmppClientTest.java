@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,7 @@ class XmppClientTest {
 
     private final List<String> sent = new ArrayList<>();
     private final List<String> errors = new ArrayList<>();
-    private final XmppClient client = new XmppClient("localhost", "bench-pass-1", 2, errors::add);
+    private final XmppClient client = new XmppClient("localhost", "bench-pass-1", 2, false, errors::add);
 
     private BenchUser user() {
         BenchUser u = new BenchUser(0, "xu0", null);
@@ -129,5 +130,53 @@ class XmppClientTest {
         traffic.onFrame(bob, wire.replace("<message ", "<message from='bt1u0@localhost/bench' "));
         assertEquals(1, traffic.ledger.deliveredSoFar());
         assertEquals(0, traffic.ledger.tally().lost());
+    }
+
+    @Test
+    void groupMembersJoinTheirRoomBeforeTheySayHelloAndPostToIt() throws Exception {
+        BenchOptions options = BenchOptions.parse(new String[] {
+                "--url", "http://h:1", "--mode", "group", "--users", "3", "--group-size", "3", "--run-id", "t1",
+                "--protocol", "xmpp"});
+        BenchUser[] members = new BenchUser[3];
+        List<String> toServer = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            members[i] = new BenchUser(i, "bt1u" + i, null);
+            members[i].outbox = toServer::add;
+            members[i].open = true;
+            members[i].targetUser = "t1-g0";
+        }
+        AtomicLong clock = new AtomicLong(1_000_000_000L);
+        Traffic traffic = new Traffic(options, new Topology.Groups(3, 3), members, clock::get);
+        traffic.epochNanos = clock.get();
+        BenchUser carol = members[2];
+
+        traffic.xmpp.start(carol);
+        traffic.onFrame(carol, FEATURES_BEFORE_AUTH);
+        traffic.onFrame(carol, "<iq xmlns='jabber:client' type='result' id='reg'/>");
+        traffic.onFrame(carol, "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        traffic.onFrame(carol, FEATURES_AFTER_AUTH);
+        traffic.onFrame(carol, "<iq xmlns='jabber:client' type='result' id='bind'/>");
+        String join = toServer.get(toServer.size() - 1);
+        assertTrue(join.startsWith("<presence xmlns='jabber:client' to='t1-g0@conference.localhost/bt1u2'>"), join);
+        // the room lists who is there, then the joiner itself
+        traffic.onFrame(carol, "<presence from='t1-g0@conference.localhost/bt1u0'><x xmlns='http://jabber.org/protocol/muc#user'>"
+                + "<item affiliation='owner' role='moderator'/></x></presence>");
+        assertFalse(carol.hello.isDone(), "someone else's presence is not the join");
+        traffic.onFrame(carol, "<presence from='t1-g0@conference.localhost/bt1u2'><x xmlns='http://jabber.org/protocol/muc#user'>"
+                + "<item affiliation='none' role='participant'/><status code='110'/></x></presence>");
+        assertEquals(0L, carol.hello.join());
+        traffic.onFrame(carol, "<message from='t1-g0@conference.localhost' type='groupchat'><subject/></message>");
+
+        BenchUser alice = members[0];
+        assertTrue(traffic.send(alice, 0));
+        String post = toServer.get(toServer.size() - 1);
+        assertTrue(post.startsWith("<message xmlns='jabber:client' to='t1-g0@conference.localhost' id='"), post);
+        assertTrue(post.contains("type='groupchat'"), post);
+        String fromRoom = post.replace("<message ", "<message from='t1-g0@conference.localhost/bt1u0' ");
+        clock.addAndGet(4_000_000);
+        traffic.onFrame(carol, fromRoom);
+        traffic.onFrame(alice, fromRoom); // the room reflects the post to its author: not a delivery
+        assertEquals(1, traffic.ledger.deliveredSoFar());
+        assertEquals(Map.of(), traffic.errorKinds());
     }
 }

@@ -54,6 +54,8 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private record Reregister() implements Msg {}
   /** The user's entity this socket addressed directly stopped (it moved to another node, or passivated in a race). */
   private record UserEntityStopped(ActorRef<User.Command> entity) implements Msg {}
+  /** No {@code Connected} yet after registering again: the shard may have handed that to the stopped entity. */
+  private record RegisterAgain() implements Msg {}
   /** This node is leaving the cluster: the client should reconnect (to another node) and sync. */
   public record NodeLeaving() implements Msg {}
   /**
@@ -67,6 +69,9 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   public enum StreamAck { INSTANCE }
 
   private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
+  /** How long a socket waits for {@code Connected} after registering again before it asks once more. */
+  private static final Duration REGISTER_AGAIN_AFTER = Duration.ofMillis(500);
+  private static final String REGISTER_AGAIN_TIMER = "register-again";
 
   /** A connection whose outbound queue arrives later, as {@link OutboundReady}. */
   public static Behavior<Msg> create(String userId, Gateway gateway) {
@@ -87,6 +92,13 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
    */
   private ActorRef<User.Command> userEntity;
   private boolean shardingOnly;
+  /**
+   * The incarnation of the user's entity that last confirmed this socket's registration, watched so
+   * that the socket registers again when it stops, however often that happens in the socket's life.
+   */
+  private ActorRef<User.Command> registeredWith;
+  /** The entity that last stopped under this socket: its late answers do not confirm a registration. */
+  private ActorRef<User.Command> stoppedEntity;
   private final ActorRef<User.Outbound> asUserListener;
   private final ActorRef<Presence.Live> asPresenceListener;
   private final Set<String> subscriptions = new HashSet<>();
@@ -153,6 +165,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       }
       case LoadNextPage l -> loadNextPage();
       case UserEntityStopped u -> userEntityStopped(u);
+      case RegisterAgain r -> registerAgain();
       case Reregister r -> {
         user().tell(new User.Connect(asUserListener));
         presenceOf(userId).tell(new Presence.Online(asPresenceListener));
@@ -182,17 +195,34 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   }
 
   /**
-   * Frames sent straight to the stopped entity may be lost: sends among them leave the client without
-   * an ack, so the socket closes and the client resends them when it reconnects (the ids make that
-   * idempotent). With no send in flight only a receipt request can be missing, and the next one covers
-   * it: the socket stays, registered again at once through sharding, which starts the entity anew.
+   * Frames the stopped entity had not handled yet may be lost: sends among them leave the client
+   * without an ack, so the socket closes and the client resends them when it reconnects (the ids make
+   * that idempotent). With no send in flight only a receipt request can be missing, and the next one
+   * covers it: the socket stays, registered again at once through sharding, which starts the entity
+   * anew. This holds for every stop in the socket's life, not only the first.
    */
   private void userEntityStopped(UserEntityStopped u) {
-    if (!u.entity().equals(userEntity)) return;
-    userEntity = null;
-    shardingOnly = true;
+    boolean addressed = u.entity().equals(userEntity);
+    boolean registered = u.entity().equals(registeredWith);
+    if (!addressed && !registered) return; // an older incarnation: this socket is registered elsewhere
+    stoppedEntity = u.entity();
+    if (addressed) {
+      userEntity = null;
+      shardingOnly = true;
+    }
+    if (registered) registeredWith = null;
     if (sendsInFlight > 0) closeOutbound();
-    else user().tell(new User.Connect(asUserListener));
+    else if (registered) registerAgain();
+  }
+
+  /**
+   * Registers through sharding until a {@code Connected} confirms it. The shard learns of its
+   * entity's end on its own schedule: a {@code Connect} that reaches it first goes to the stopped
+   * entity and is lost, and the socket would get nothing live until the next periodic registration.
+   */
+  private void registerAgain() {
+    user().tell(new User.Connect(asUserListener));
+    timers.startSingleTimer(REGISTER_AGAIN_TIMER, new RegisterAgain(), REGISTER_AGAIN_AFTER);
   }
 
   /** Completing the queue closes the socket after the frames already buffered. */
@@ -377,9 +407,13 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     switch (o) {
       case User.Connected c -> {
         streamEnd = c.end();
-        if (userEntity == null && !shardingOnly && c.entity() != null) {
-          userEntity = c.entity();
-          getContext().watchWith(userEntity, new UserEntityStopped(userEntity));
+        if (c.entity() == null) {
+          timers.cancel(REGISTER_AGAIN_TIMER); // a node of an older version, which does not name its entity
+        } else if (!c.entity().equals(stoppedEntity)) {
+          timers.cancel(REGISTER_AGAIN_TIMER);
+          registeredWith = c.entity();
+          getContext().watchWith(registeredWith, new UserEntityStopped(registeredWith));
+          if (userEntity == null && !shardingOnly) userEntity = c.entity();
         }
         if (!helloSent) {
           helloSent = true;

@@ -4,10 +4,32 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import org.apache.pekko.actor.AbstractExtensionId;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Extension;
 
-/** Counters and gauges rendered in the Prometheus text format at {@code GET /metrics}. */
-public final class Metrics {
+/**
+ * Counters and gauges rendered in the Prometheus text format at {@code GET /metrics}: one registry
+ * per actor system, so that parts the framework builds itself (the journal's DAO) report into it too.
+ */
+public final class Metrics implements Extension {
   private record Help(String name, String type, String help) {}
+
+  private static final class Id extends AbstractExtensionId<Metrics> {
+    private static final Id INSTANCE = new Id();
+
+    @Override
+    public Metrics createExtension(ExtendedActorSystem system) {
+      return new Metrics();
+    }
+  }
+
+  public static Metrics of(ClassicActorSystemProvider system) {
+    return Id.INSTANCE.get(system.classicSystem());
+  }
+
+  private Metrics() {}
 
   private final Map<String, LongAdder> counters = new ConcurrentSkipListMap<>();
   private final Map<String, LongSupplier> gauges = new ConcurrentSkipListMap<>();

@@ -133,7 +133,7 @@ public final class ParleyServer {
               .withRememberEntities(true)
               .withRememberEntitiesStoreMode(ClusterShardingSettings.rememberEntitiesStoreModeEventSourced())));
 
-      Metrics metrics = new Metrics();
+      Metrics metrics = Metrics.of(system);
       Directory directory = new Directory(sharding);
       RateLimiter limiter = new RateLimiter(parley.getDouble("limits.frames-per-second"), parley.getDouble("limits.frames-burst"));
       Gateway gateway = new Gateway(system, directory, limiter, Gateway.Settings.from(parley), metrics, sealer, media, updateLog);

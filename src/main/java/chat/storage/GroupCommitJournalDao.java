@@ -1,10 +1,12 @@
 package chat.storage;
 
+import chat.metrics.Metrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.persistence.jdbc.config.JournalConfig;
 import org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao;
 import org.apache.pekko.persistence.jdbc.journal.dao.JournalTables;
@@ -41,12 +43,18 @@ import slick.jdbc.JdbcProfile;
  * (at most one interval) and the commit rate (at most one per interval per writer).
  */
 public final class GroupCommitJournalDao extends DefaultJournalDao {
-  private record Pending(Promise<BoxedUnit> done, Seq<Tuple2<JournalTables.JournalPekkoSerializationRow, Set<String>>> rows) {}
+  private record Pending(Promise<BoxedUnit> done, Seq<Tuple2<JournalTables.JournalPekkoSerializationRow, Set<String>>> rows,
+                         long queuedNanos) {}
 
-  private record Batch(List<Promise<BoxedUnit>> done, List<Tuple2<JournalTables.JournalPekkoSerializationRow, Set<String>>> rows) {}
+  private record Batch(List<Pending> writes, List<Tuple2<JournalTables.JournalPekkoSerializationRow, Set<String>>> rows) {}
 
   private final BoundedSourceQueue<Pending> queue;
   private final int bufferSize;
+  private final LongAdder commits;
+  private final LongAdder rowsWritten;
+  private final LongAdder commitMicros;
+  private final LongAdder writes;
+  private final LongAdder writeMicros;
 
   public GroupCommitJournalDao(JdbcBackend.JdbcDatabaseDef db, JdbcProfile profile, JournalConfig journalConfig,
                                Serialization serialization, ExecutionContext ec, Materializer mat) {
@@ -56,10 +64,18 @@ public final class GroupCommitJournalDao extends DefaultJournalDao {
     int batchSize = journalConfig.daoConfig().batchSize();
     int parallelism = journalConfig.daoConfig().parallelism();
     this.bufferSize = journalConfig.daoConfig().bufferSize();
+    Metrics metrics = Metrics.of(mat.system());
+    this.commits = metrics.counter("parley_journal_commits_total", "", "Journal transactions committed (or failed)");
+    this.rowsWritten = metrics.counter("parley_journal_rows_total", "", "Journal rows in those transactions");
+    this.commitMicros = metrics.counter("parley_journal_commit_microseconds_total", "",
+        "Time spent in those transactions (divide by commits: mean commit time)");
+    this.writes = metrics.counter("parley_journal_writes_total", "", "Entity journal writes (each one or more rows)");
+    this.writeMicros = metrics.counter("parley_journal_write_microseconds_total", "",
+        "Time from a write's arrival to its commit, queue included (divide by writes: mean write latency)");
     this.queue = Source.<Pending>queue(bufferSize)
         .batchWeighted(batchSize, p -> (long) p.rows().size(), GroupCommitJournalDao::startBatch,
             (batch, p) -> {
-              batch.done().add(p.done());
+              batch.writes().add(p);
               batch.rows().addAll(CollectionConverters.asJava(p.rows()));
               return batch;
             })
@@ -69,9 +85,9 @@ public final class GroupCommitJournalDao extends DefaultJournalDao {
   }
 
   private static Batch startBatch(Pending p) {
-    List<Promise<BoxedUnit>> done = new ArrayList<>();
-    done.add(p.done());
-    return new Batch(done, new ArrayList<>(CollectionConverters.asJava(p.rows())));
+    List<Pending> writes = new ArrayList<>();
+    writes.add(p);
+    return new Batch(writes, new ArrayList<>(CollectionConverters.asJava(p.rows())));
   }
 
   private CompletionStage<BoxedUnit> commit(Batch batch, long intervalNanos) {
@@ -79,9 +95,15 @@ public final class GroupCommitJournalDao extends DefaultJournalDao {
     CompletionStage<BoxedUnit> written = FutureConverters.asJava(
         writeJournalRows(CollectionConverters.asScala(batch.rows()).toList()));
     return written.handle((ok, failure) -> {
-      for (Promise<BoxedUnit> p : batch.done()) {
-        if (failure == null) p.trySuccess(BoxedUnit.UNIT);
-        else p.tryFailure(failure);
+      long finished = System.nanoTime();
+      commits.increment();
+      rowsWritten.add(batch.rows().size());
+      commitMicros.add((finished - started) / 1_000);
+      writes.add(batch.writes().size());
+      for (Pending p : batch.writes()) {
+        writeMicros.add((finished - p.queuedNanos()) / 1_000);
+        if (failure == null) p.done().trySuccess(BoxedUnit.UNIT);
+        else p.done().tryFailure(failure);
       }
       return BoxedUnit.UNIT;
     }).thenCompose(u -> {
@@ -94,7 +116,7 @@ public final class GroupCommitJournalDao extends DefaultJournalDao {
   @Override
   public Future<BoxedUnit> queueWriteJournalRows(Seq<Tuple2<JournalTables.JournalPekkoSerializationRow, Set<String>>> rows) {
     Promise<BoxedUnit> done = Promise.apply();
-    QueueOfferResult result = queue.offer(new Pending(done, rows));
+    QueueOfferResult result = queue.offer(new Pending(done, rows, System.nanoTime()));
     if (result == QueueOfferResult.enqueued()) return done.future();
     if (result == QueueOfferResult.dropped()) {
       return scala.concurrent.Future$.MODULE$.failed(new IllegalStateException(

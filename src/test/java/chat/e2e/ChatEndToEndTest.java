@@ -45,6 +45,37 @@ class ChatEndToEndTest {
     server.close();
   }
 
+  /** An operator reads the journal's work off GET /metrics: commits, rows, and what a write waited. */
+  @Test
+  void metricsShowTheJournalAtWork() {
+    long commitsBefore = metric("parley_journal_commits_total");
+    long writesBefore = metric("parley_journal_writes_total");
+    String ann = rest.login("metann"), ben = rest.login("metben");
+    try (WsClient a = server.connect(ann); WsClient b = server.connect(ben)) {
+      a.awaitType("hello");
+      b.awaitType("hello");
+      a.sendText("m1", "user:metben", "counted");
+      a.awaitType("ack");
+      b.awaitType("message");
+    }
+    long commits = metric("parley_journal_commits_total") - commitsBefore;
+    long writes = metric("parley_journal_writes_total") - writesBefore;
+    assertTrue(commits >= 1, "the sent copy and the received copy were committed");
+    assertTrue(writes >= 2, "one write for each copy, got " + writes);
+    assertTrue(metric("parley_journal_rows_total") >= metric("parley_journal_commits_total"), "a commit holds rows");
+    assertTrue(metric("parley_journal_write_microseconds_total") >= metric("parley_journal_commit_microseconds_total"),
+        "a write waits at least as long as the commits it was part of, summed per write");
+  }
+
+  private static long metric(String name) {
+    Rest.Response r = rest.call("GET", "/metrics", null, null);
+    assertEquals(200, r.status());
+    for (String line : r.raw().split("\n")) {
+      if (line.startsWith(name + " ")) return Long.parseLong(line.substring(name.length() + 1).trim());
+    }
+    throw new AssertionError(name + " missing from /metrics:\n" + r.raw());
+  }
+
   @Test
   void onlineChatWithAckDeliveryAndReceipts() {
     String alice = rest.login("alice1"), bob = rest.login("bob1");

@@ -87,11 +87,11 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private final EntityRef<User.Command> userViaSharding;
   /**
    * The user's entity itself, once its {@code Connected} named it: frames then skip the shard region
-   * and the shard. Null before, and for good once that entity stopped: a frame through sharding could
-   * otherwise be overtaken by a later one sent straight to the next incarnation.
+   * and the shard. Null before, and for good once an entity stopped under this socket
+   * ({@code stoppedEntity} set): a frame through sharding could otherwise be overtaken by a later one
+   * sent straight to the next incarnation.
    */
   private ActorRef<User.Command> userEntity;
-  private boolean shardingOnly;
   /**
    * The incarnation of the user's entity that last confirmed this socket's registration, watched so
    * that the socket registers again when it stops, however often that happens in the socket's life.
@@ -206,10 +206,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     boolean registered = u.entity().equals(registeredWith);
     if (!addressed && !registered) return; // an older incarnation: this socket is registered elsewhere
     stoppedEntity = u.entity();
-    if (addressed) {
-      userEntity = null;
-      shardingOnly = true;
-    }
+    if (addressed) userEntity = null;
     if (registered) registeredWith = null;
     if (sendsInFlight > 0) closeOutbound();
     else if (registered) registerAgain();
@@ -413,7 +410,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
           timers.cancel(REGISTER_AGAIN_TIMER);
           registeredWith = c.entity();
           getContext().watchWith(registeredWith, new UserEntityStopped(registeredWith));
-          if (userEntity == null && !shardingOnly) userEntity = c.entity();
+          if (userEntity == null && stoppedEntity == null) userEntity = c.entity();
         }
         if (!helloSent) {
           helloSent = true;

@@ -237,7 +237,8 @@ public final class ParleyServer {
   private static Config withDatabaseDefaults(Config config, Path dataDir) {
     // a --config file may set the URL through a substitution (conf/cluster.conf: ${?PARLEY_DB_URL})
     if (!config.resolve().getString("parley.db.url").isEmpty()) return config;
-    return config.withValue("parley.db.url", ConfigValueFactory.fromAnyRef(Database.embeddedH2Url(dataDir)))
+    long cacheKib = config.resolve().getMemorySize("parley.db.h2-cache-size").toBytes() / 1024;
+    return config.withValue("parley.db.url", ConfigValueFactory.fromAnyRef(Database.embeddedH2Url(dataDir, cacheKib)))
         .withValue("parley.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
   }
 

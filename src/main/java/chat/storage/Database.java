@@ -16,6 +16,14 @@ public final class Database {
     return "jdbc:h2:file:" + dataDir.resolve("parley") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
   }
 
+  /**
+   * The same with H2's page cache capped at {@code cacheKib} (its {@code CACHE_SIZE}): the node's
+   * URL, from {@code parley.db.h2-cache-size}.
+   */
+  public static String embeddedH2Url(Path dataDir, long cacheKib) {
+    return embeddedH2Url(dataDir) + ";CACHE_SIZE=" + cacheKib;
+  }
+
   public static HikariDataSource pool(String url, String user, String password, int size) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url);

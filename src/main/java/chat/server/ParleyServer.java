@@ -19,6 +19,7 @@ import chat.media.MediaService;
 import chat.metrics.Metrics;
 import chat.presence.Presence;
 import chat.storage.Database;
+import chat.storage.H2Compaction;
 import chat.storage.Schema;
 import com.zaxxer.hikari.HikariDataSource;
 import java.util.concurrent.ScheduledExecutorService;
@@ -101,6 +102,8 @@ public final class ParleyServer {
 
     HikariDataSource tables = Database.pool(db.getString("url"), db.getString("user"), db.getString("password"), 4);
     Sealer sealer = new Sealer(tables);
+    H2Compaction compaction = H2Compaction.startIfEmbedded(db.getString("url"), tables, db.getDuration("h2-compaction.interval"),
+        db.getInt("h2-compaction.target-fill-rate"), db.getMemorySize("h2-compaction.write-limit").toBytes());
 
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "parley", config);
     AtomicReference<String> health = new AtomicReference<>("starting");
@@ -188,6 +191,7 @@ public final class ParleyServer {
       shutdown.addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "parley-hashing-pool", () -> {
         hashing.shutdownNow();
         shredder.shutdownNow();
+        if (compaction != null) compaction.close();
         tables.close();
         return CompletableFuture.completedFuture(Done.getInstance());
       });
@@ -198,6 +202,7 @@ public final class ParleyServer {
       log.info("Parley node serving on {} (data dir {})", binding.localAddress(), dataDir);
       return new ParleyServer(system, binding, health, dataDir);
     } catch (Exception e) {
+      if (compaction != null) compaction.close();
       system.terminate();
       throw new IllegalStateException("Parley failed to start: " + e.getMessage(), e);
     }

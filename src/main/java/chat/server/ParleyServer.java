@@ -241,8 +241,9 @@ public final class ParleyServer {
   /** An empty {@code parley.db.url} means the embedded H2 file in the data dir. */
   private static Config withDatabaseDefaults(Config config, Path dataDir) {
     // a --config file may set the URL through a substitution (conf/cluster.conf: ${?PARLEY_DB_URL})
-    if (!config.resolve().getString("parley.db.url").isEmpty()) return config;
-    long cacheKib = config.resolve().getMemorySize("parley.db.h2-cache-size").toBytes() / 1024;
+    Config resolved = config.resolve();
+    if (!resolved.getString("parley.db.url").isEmpty()) return config;
+    long cacheKib = resolved.getMemorySize("parley.db.h2-cache-size").toBytes() / 1024;
     return config.withValue("parley.db.url", ConfigValueFactory.fromAnyRef(Database.embeddedH2Url(dataDir, cacheKib)))
         .withValue("parley.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
   }

@@ -350,7 +350,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     Set<String> peers = new LinkedHashSet<>();
     boolean expiring = false;
     for (Send s : batch) {
-      SentRef known = state.sentByClientId.get(s.clientId());
+      SentRef known = state.recentSends.sentWithClientId(s.clientId());
       MessageSent sameBatch = inThisBatch.get(s.clientId());
       if (known != null || sameBatch != null) {
         // Idempotent resend: the same ack again, once the original is durable everywhere.
@@ -707,8 +707,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     state.lastSeq++;
     switch (event) {
       case MessageSent m -> {
-        state.rememberSent(m.clientId(), new SentRef(m.msgId(), m.conversation(), m.ts(), state.lastSeq));
-        state.rememberOwn(m.msgId(), m.conversation(), state.lastSeq);
+        state.recentSends.record(m.msgId(), m.clientId(), m.conversation(), m.ts(), state.lastSeq);
         state.outbox.computeIfAbsent(m.peer(), p -> new ArrayDeque<>())
             .addLast(new Outgoing(m.msgId(), m.clientId(), state.lastSeq, m.conversation(), m.ts(), m.body(), m.expiresAt(), null));
         if (m.expiresAt() > 0) state.addExpiry(m.expiresAt(), m.conversation(), m.msgId());
@@ -719,7 +718,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         if (m.expiresAt() > 0) state.addExpiry(m.expiresAt(), m.conversation(), m.msgId());
         if (m.from().equals(userId)) {
           // our own group message, copied back for our other devices: receipts are for us, not by us
-          state.rememberOwn(m.msgId(), m.conversation(), m.senderSeq());
+          state.recentSends.record(m.msgId(), null, m.conversation(), 0, m.senderSeq());
         } else {
           InRef ref = new InRef(state.lastSeq, m.msgId(), m.from(), m.conversation(), m.senderSeq());
           state.addUnconfirmed(ref, settings.unconfirmedInMemory());

@@ -4,7 +4,6 @@ import chat.CborSerializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,8 +20,8 @@ import java.util.TreeMap;
 public final class UserState {
   /** Highest update seq. */
   public long lastSeq;
-  /** Recent sends by client id, for idempotent {@code send}; oldest forgotten past the window. */
-  public final LinkedHashMap<String, SentRef> sentByClientId;
+  /** The messages this user wrote most recently: 1:1 sends by client id (idempotent {@code send}), and by msgId for receipts. */
+  final RecentSends recentSends;
   /** Messages sent but not yet confirmed durable in the recipient's stream, per recipient, in order. */
   public final Map<String, ArrayDeque<Outgoing>> outbox = new HashMap<>();
   /** Per sender, the highest sender seq already in this stream: deliveries at or below it are repeats. */
@@ -37,8 +36,6 @@ public final class UserState {
   public final Map<String, SeqRange> unreadInJournal = new HashMap<>();
   /** Receipts to hand to the senders, per sender, in order. */
   public final Map<String, ArrayDeque<ReceiptItem>> receiptOutbox = new HashMap<>();
-  /** Messages this user sent, by msgId: conversation and the seq receipts refer to (bounded like the dedup window). */
-  public final LinkedHashMap<String, OwnRef> ownByMsgId;
   /** Disappearing-messages timer per conversation, in seconds (absent = permanent). */
   public final Map<String, Integer> disappearAfter = new HashMap<>();
   /** Temporary messages in this stream not yet expired, by expiry time. */
@@ -69,33 +66,16 @@ public final class UserState {
   public record ReceiptItem(String msgId, String conversation, String status, long msgSeq) implements CborSerializable {}
 
   public UserState(int dedupWindow) {
-    // Default-sized: a user who sent a few messages holds two small tables, not two of 256 slots;
-    // they grow to the window when it fills.
-    this.ownByMsgId = new LinkedHashMap<>() {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, OwnRef> eldest) {
-        return size() > dedupWindow;
-      }
-    };
-    this.sentByClientId = new LinkedHashMap<>() {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, SentRef> eldest) {
-        return size() > dedupWindow;
-      }
-    };
+    this(new RecentSends(dedupWindow));
   }
 
-  void rememberSent(String clientId, SentRef ref) {
-    sentByClientId.put(clientId, ref);
-  }
-
-  void rememberOwn(String msgId, String conversation, long receiptSeq) {
-    ownByMsgId.put(msgId, new OwnRef(conversation, receiptSeq));
+  private UserState(RecentSends recentSends) {
+    this.recentSends = recentSends;
   }
 
   /** Who received and read one of this user's messages, from the receipt watermarks. */
   User.ReceiptReport receiptReport(String msgId) {
-    OwnRef own = ownByMsgId.get(msgId);
+    OwnRef own = recentSends.own(msgId);
     if (own == null) return new User.ReceiptReport(false, null, List.of(), List.of());
     List<String> delivered = new ArrayList<>();
     List<String> read = new ArrayList<>();
@@ -182,11 +162,7 @@ public final class UserState {
     receiptOutbox.forEach((k, v) -> receiptsCopy.put(k, List.copyOf(v)));
     Map<String, long[]> marksCopy = new HashMap<>();
     receiptWatermarks.forEach((k, v) -> marksCopy.put(k, v.clone()));
-    List<SentEntry> sentCopy = new ArrayList<>(sentByClientId.size());
-    sentByClientId.forEach((k, v) -> sentCopy.add(new SentEntry(k, v)));
-    List<OwnEntry> ownCopy = new ArrayList<>(ownByMsgId.size());
-    ownByMsgId.forEach((k, v) -> ownCopy.add(new OwnEntry(k, v)));
-    return new Snapshot(lastSeq, sentCopy, ownCopy, outboxCopy, Map.copyOf(inboundHighWater),
+    return new Snapshot(lastSeq, recentSends.sentEntries(), recentSends.ownEntries(), outboxCopy, Map.copyOf(inboundHighWater),
         List.copyOf(awaitingReceived.values()), unreadCopy, receiptsCopy, marksCopy, Map.copyOf(disappearAfter),
         expiriesCopy(), Map.copyOf(unreadInJournal), unconfirmedInJournal);
   }
@@ -198,10 +174,8 @@ public final class UserState {
   }
 
   static UserState fromSnapshot(Snapshot s, int dedupWindow) {
-    UserState state = new UserState(dedupWindow);
+    UserState state = new UserState(RecentSends.restore(dedupWindow, s.sent(), s.own()));
     state.lastSeq = s.lastSeq();
-    s.sent().forEach(e -> state.sentByClientId.put(e.clientId(), e.ref()));
-    s.own().forEach(e -> state.ownByMsgId.put(e.msgId(), e.ref()));
     s.outbox().forEach((k, v) -> state.outbox.put(k, new ArrayDeque<>(v)));
     state.inboundHighWater.putAll(s.inboundHighWater());
     s.awaitingReceived().forEach(r -> state.awaitingReceived.put(r.seq(), r));

@@ -27,6 +27,9 @@ import java.util.Map;
  */
 final class RecentSends {
   private static final int INITIAL_ROWS = 8;
+  private static final String[] NO_STRINGS = {};
+  private static final int[] NO_INTS = {};
+  private static final long[] NO_LONGS = {};
 
   private final int capacity;
   /** Row of the oldest message once the ring is full (before that, rows run from 0 to count - 1). */
@@ -45,7 +48,11 @@ final class RecentSends {
 
   RecentSends(int capacity) {
     this.capacity = Math.max(0, capacity);
-    allocate(Math.min(this.capacity, INITIAL_ROWS));
+    // nothing allocated until the first message: every online user has one, most send little
+    msgIds = clientIds = conversations = NO_STRINGS;
+    msgIdHashes = NO_INTS;
+    timestamps = seqs = NO_LONGS;
+    rowByClientId = ClientIdIndex.EMPTY;
   }
 
   int size() {
@@ -153,7 +160,7 @@ final class RecentSends {
     String[] oldMsgIds = msgIds, oldClientIds = clientIds, oldConversations = conversations;
     int[] oldMsgIdHashes = msgIdHashes;
     long[] oldTimestamps = timestamps, oldSeqs = seqs;
-    allocate(Math.min(capacity, oldMsgIds.length * 2));
+    allocate(Math.min(capacity, Math.max(INITIAL_ROWS, oldMsgIds.length * 2)));
     System.arraycopy(oldMsgIds, 0, msgIds, 0, count);
     System.arraycopy(oldMsgIdHashes, 0, msgIdHashes, 0, count);
     System.arraycopy(oldClientIds, 0, clientIds, 0, count);
@@ -183,6 +190,9 @@ final class RecentSends {
    * are scattered over the heap, and every send both misses a lookup and evicts a key.
    */
   private static final class ClientIdIndex {
+    /** Finds nothing; never written to (rows come with an index of their own). */
+    static final ClientIdIndex EMPTY = new ClientIdIndex(0);
+
     /** Row + 1 per slot; 0: empty. */
     private final int[] slots;
     /** The key's hash, by row. */

@@ -74,6 +74,7 @@ final class RecentSends {
 
   /** The 1:1 send with this client id, or null when it is not (or no longer) here. */
   SentRef sentWithClientId(String clientId) {
+    if (clientId == null) return null;
     int row = rowByClientId.find(clientIds, clientId);
     return row < 0 ? null : new SentRef(msgIds[row], conversations[row], timestamps[row], seqs[row]);
   }

@@ -96,6 +96,14 @@ class RecentSendsTest {
   }
 
   @Test
+  void noClientIdFindsNothing() {
+    RecentSends recent = new RecentSends(4);
+    recent.record("g1", null, "group:x", 0, 1);
+    assertNull(recent.sentWithClientId(null));
+    assertEquals(List.of(), recent.sentEntries(), "an own group message is not a 1:1 send");
+  }
+
+  @Test
   void aWindowOfZeroRemembersNothing() {
     RecentSends recent = new RecentSends(0);
     recent.record("m1", "c1", "dm:a:b", 1, 1);

@@ -62,14 +62,26 @@ final class RecentSends {
   /** Remembers a message this user wrote: a 1:1 send with its client id, or an own group message ({@code clientId} null). */
   void record(String msgId, String clientId, String conversation, long timestamp, long seq) {
     if (capacity == 0) return;
+    String sharedConversation = shared(conversation);
     int row = nextRow();
     msgIds[row] = msgId;
     msgIdHashes[row] = msgId.hashCode();
     clientIds[row] = clientId;
     if (clientId != null) rowByClientId.put(clientIds, clientId, row);
-    conversations[row] = shared(conversation, row);
+    conversations[row] = sharedConversation;
     timestamps[row] = timestamp;
     seqs[row] = seq;
+  }
+
+  /**
+   * {@code conversation}, or the equal string of the newest message here. A chat's messages then
+   * share one string: in these rows, in the messages on their way, and in the recipient's unread
+   * bookkeeping.
+   */
+  String shared(String conversation) {
+    if (count == 0) return conversation;
+    String newest = conversations[rowAt(count - 1)];
+    return conversation.equals(newest) ? newest : conversation;
   }
 
   /** The 1:1 send with this client id, or null when it is not (or no longer) here. */
@@ -149,12 +161,6 @@ final class RecentSends {
     return row;
   }
 
-  /** The previous row's conversation string when equal: a chat's messages then share one. */
-  private String shared(String conversation, int row) {
-    if (count < 2) return conversation;
-    String previous = conversations[(row - 1 + msgIds.length) % msgIds.length];
-    return conversation.equals(previous) ? previous : conversation;
-  }
 
   /** Only called while the rows have not wrapped yet (count == length < capacity), so row order is kept. */
   private void grow() {

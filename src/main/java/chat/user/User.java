@@ -360,7 +360,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         else if (known != null) s.origin().tell(new Acked(s.clientId(), known.msgId(), known.conversation(), known.ts(), known.seq()));
         continue;
       }
-      String conversation = Conversations.direct(userId, s.peer());
+      String conversation = state.recentSends.shared(Conversations.direct(userId, s.peer()));
       String msgId = Retries.newMessageId();
       long ts = System.currentTimeMillis();
       int seconds = state.disappearAfter.getOrDefault(conversation, 0);

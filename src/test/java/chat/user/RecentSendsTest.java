@@ -93,6 +93,8 @@ class RecentSendsTest {
     recent.record("m1", "c1", new String("dm:a:b"), 1, 1);
     recent.record("m2", "c2", new String("dm:a:b"), 2, 2);
     assertSame(recent.own("m1").conversation(), recent.own("m2").conversation());
+    assertSame(recent.own("m2").conversation(), recent.shared(new String("dm:a:b")), "a new message of the chat gets it too");
+    assertEquals("dm:a:c", recent.shared("dm:a:c"));
   }
 
   @Test

@@ -61,6 +61,16 @@ class RestartTest {
         assertEquals(41, receipts.get(0).get("seq").asLong());
         assertEquals(msgIds.get(11), receipts.get(1).get("msgId").asText());
 
+        // who received a message is answered from the restored window of recent sends, to its sender only
+        Rest.Response report = rest.call("GET", "/api/v1/messages/" + msgIds.get(11) + "/receipts", alice, null);
+        assertEquals(200, report.status());
+        assertEquals("dm:ralice:rbob", report.body().get("conversation").asText());
+        assertEquals("rbob", report.body().at("/delivered/0").asText());
+        assertEquals(0, report.body().get("read").size());
+        report = rest.call("GET", "/api/v1/messages/" + msgIds.get(12) + "/receipts", alice, null);
+        assertEquals(0, report.body().get("delivered").size(), "not confirmed yet");
+        assertEquals(404, rest.call("GET", "/api/v1/messages/" + msgIds.get(11) + "/receipts", bob, null).status());
+
         a.sendText("after", "user:rbob", "after restart");
         assertEquals(43, a.awaitType("ack").get("seq").asLong());
         JsonNode live = b.awaitType("message");

@@ -161,7 +161,6 @@ final class RecentSends {
     return row;
   }
 
-
   /** Only called while the rows have not wrapped yet (count == length < capacity), so row order is kept. */
   private void grow() {
     String[] oldMsgIds = msgIds, oldClientIds = clientIds, oldConversations = conversations;

@@ -12,7 +12,11 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * several nodes in one JVM).
  */
 public final class LiveSockets {
-  private static final Map<ActorSystem<?>, LiveSockets> BY_SYSTEM = new ConcurrentHashMap<>();
+  /**
+   * Keyed by the classic system, which compares by identity: typed systems compare by their root
+   * path, so two nodes named alike in one JVM (tests) would otherwise share one registry.
+   */
+  private static final Map<org.apache.pekko.actor.ActorSystem, LiveSockets> BY_SYSTEM = new ConcurrentHashMap<>();
 
   private final Set<ActorRef<?>> open = ConcurrentHashMap.newKeySet();
   private volatile boolean leaving;
@@ -21,8 +25,8 @@ public final class LiveSockets {
   private LiveSockets() {}
 
   public static LiveSockets of(ActorSystem<?> system) {
-    return BY_SYSTEM.computeIfAbsent(system, s -> {
-      s.getWhenTerminated().thenRun(() -> BY_SYSTEM.remove(s));
+    return BY_SYSTEM.computeIfAbsent(system.classicSystem(), s -> {
+      system.getWhenTerminated().thenRun(() -> BY_SYSTEM.remove(s));
       return new LiveSockets();
     });
   }

@@ -191,7 +191,9 @@ public final class ApiRoutes extends HttpSupport {
     return parameterOptional("token", queryToken -> optionalHeaderValueByName("Authorization", header -> {
       Optional<String> user = bearer(header).or(() -> queryToken).flatMap(t -> tokens.verify(t, System.currentTimeMillis()));
       if (user.isEmpty()) return complete(json(StatusCodes.UNAUTHORIZED, Json.error("unauthorized", "missing, invalid or expired token")));
-      return extractWebSocketUpgrade(upgrade -> complete(upgrade.handleMessagesWith(SocketFlow.create(user.get(), gateway))));
+      // the directive admits only upgrades Pekko HTTP has validated (GET, version 13, a well-formed key)
+      return extractWebSocketUpgrade(upgrade -> headerValueByName("Sec-WebSocket-Key",
+          key -> complete(SocketFlow.accept(key, user.get(), gateway))));
     }));
   }
 

@@ -24,10 +24,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
-import org.apache.pekko.http.javadsl.model.ws.Message;
-import org.apache.pekko.http.javadsl.model.ws.TextMessage;
-import org.apache.pekko.stream.BoundedSourceQueue;
-import org.apache.pekko.stream.QueueOfferResult;
 
 /**
  * One WebSocket: no business state, only the socket's view of its user's stream. It registers with
@@ -62,7 +58,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
    * The socket's outbound queue, sent once the WebSocket's stream is materialised (local only: the
    * queue lives in the socket's own stream, so frames go straight into it with no extra hop).
    */
-  public record OutboundReady(BoundedSourceQueue<Message> queue) implements Msg {}
+  public record OutboundReady(SocketFlow.Outbound queue) implements Msg {}
   /** A frame emitted before the outbound queue existed. */
   private record EarlyFrame(String json, boolean essential) {}
 
@@ -81,7 +77,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private final String userId;
   private final Gateway gateway;
   /** Null until the socket's stream is materialised; frames emitted before wait in {@code early}. */
-  private BoundedSourceQueue<Message> out;
+  private SocketFlow.Outbound out;
   private final ArrayDeque<EarlyFrame> early = new ArrayDeque<>();
   private final TimerScheduler<Msg> timers;
   private final EntityRef<User.Command> userViaSharding;
@@ -120,6 +116,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private boolean heldOverflowed;
   private long lastActivityReport;
   private boolean closed;
+  private int closeCode = WebSocketWire.NORMAL_CLOSURE;
 
   private Connection(ActorContext<Msg> ctx, TimerScheduler<Msg> timers, String userId, Gateway gateway) {
     super(ctx);
@@ -173,11 +170,12 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       case StreamEnded e -> {
         return stop();
       }
-      case NodeLeaving l -> closeOutbound(); // the frames already queued go out first; the client resyncs elsewhere
+      // the frames already queued go out first; the client reconnects to another node and resyncs
+      case NodeLeaving l -> closeOutbound(WebSocketWire.SERVICE_RESTART);
       case OutboundReady r -> {
         out = r.queue();
         if (closed) {
-          closeOutbound();
+          closeOutbound(closeCode);
         } else {
           while (!early.isEmpty()) {
             EarlyFrame f = early.pollFirst();
@@ -224,13 +222,13 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
 
   /** Completing the queue closes the socket after the frames already buffered. */
   private void closeOutbound() {
+    closeOutbound(WebSocketWire.NORMAL_CLOSURE);
+  }
+
+  private void closeOutbound(int code) {
     closed = true;
-    if (out == null) return;
-    try {
-      out.complete();
-    } catch (IllegalStateException alreadyClosed) {
-      // the client went away first
-    }
+    closeCode = code;
+    if (out != null) out.complete(code);
   }
 
   private int outboundBacklog() {
@@ -523,8 +521,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       else if (essential) closeOutbound();
       return;
     }
-    QueueOfferResult result = out.offer(TextMessage.create(json));
-    if (result == QueueOfferResult.enqueued()) {
+    if (out.offer(json)) {
       gateway.framesOut.increment();
     } else if (essential) {
       // dropping a chat frame would break the stream's gapless order: close, the client resyncs

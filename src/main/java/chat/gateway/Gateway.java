@@ -16,7 +16,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 /** What every socket of this node shares: collaborators, limits and counters. */
 public final class Gateway {
   public record Settings(int maxFrameBytes, int outboundBuffer, int syncPageSize, int maxTextLength, Duration activityInterval,
-                         int maxUnackedSends) {
+                         int maxUnackedSends, Duration keepAlive) {
     public static Settings from(Config parley) {
       return new Settings(
           parley.getInt("ws.max-frame-bytes"),
@@ -24,7 +24,8 @@ public final class Gateway {
           parley.getInt("ws.sync-page-size"),
           parley.getInt("chat.max-text-length"),
           parley.getDuration("presence.activity-interval"),
-          parley.getInt("ws.max-unacked-sends"));
+          parley.getInt("ws.max-unacked-sends"),
+          parley.getDuration("ws.keep-alive"));
     }
   }
 

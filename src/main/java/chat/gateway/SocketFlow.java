@@ -42,6 +42,11 @@ public final class SocketFlow {
   private static final int FRAMES_PER_WRITE = 64;
   /** How long a closing socket waits for the client's close frame before it drops the connection. */
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
+  /**
+   * How long a socket the server closes may take to write out what is queued: a client that stops
+   * reading must not hold its connection (and the frames) for good.
+   */
+  private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(10);
 
   private SocketFlow() {}
 
@@ -100,7 +105,8 @@ public final class SocketFlow {
     public void complete(int closeCode) {
       this.closeCode = closeCode;
       completed = true;
-      if (stageWaiting.compareAndSet(true, false)) wake.invoke(BoxedUnit.UNIT);
+      stageWaiting.set(false);
+      wake.invoke(BoxedUnit.UNIT); // always: the stage starts its flush deadline even while writing
     }
 
     ByteString poll() {
@@ -180,7 +186,10 @@ public final class SocketFlow {
 
       @Override
       public void preStart() {
-        outbound = new Outbound(settings.outboundBuffer(), createAsyncCallback(unit -> write()));
+        outbound = new Outbound(settings.outboundBuffer(), createAsyncCallback(unit -> {
+          if (outbound.completed && !closeSent && !isTimerActive(CLOSE_TIMER)) scheduleOnce(CLOSE_TIMER, FLUSH_TIMEOUT);
+          write();
+        }));
         ackTo = Adapter.toTyped(getStageActor(envelope -> {
           if (envelope._2() == Connection.StreamAck.INSTANCE) onAck();
           return BoxedUnit.UNIT;

@@ -244,4 +244,34 @@ class WebSocketProtocolTest {
       assertTrue(ws.tcpClosed());
     }
   }
+
+  @Test
+  void aClientThatStopsReadingIsDroppedWhenItsQueueOverflowsAndCannotBeWrittenOut() throws Exception {
+    try (TestServer slow = TestServer.start(Files.createTempDirectory("parley-ws-stuck"), 0, Map.of(
+        "parley.ws.outbound-buffer", 64, "parley.limits.frames-per-second", 100_000, "parley.limits.frames-burst", 100_000))) {
+      Rest slowRest = slow.rest();
+      String flooder = slowRest.login("wsflood");
+      try (RawSocket stuck = new RawSocket(slow.port(), slowRest.login("wsstuck"));
+           chat.testing.WsClient flood = slow.connect(flooder)) {
+        stuck.awaitType("hello");
+        flood.awaitType("hello");
+        // far more than the kernel's socket buffers hold while the client reads nothing
+        String text = "y".repeat(16_000);
+        for (int i = 0; i < 1000; i++) {
+          flood.sendText("s" + i, "user:wsstuck", text);
+          if (i % 50 == 49) flood.awaitType("ack");
+        }
+        Thread.sleep(13_000); // past the server's 10 s to write out what it queued before closing
+        // now read everything: the connection ends without the close frame the server never got out
+        stuck.socket.setSoTimeout(20_000);
+        int lastOpcode = -1;
+        try {
+          while (true) lastOpcode = (int) stuck.read()[0];
+        } catch (EOFException | java.net.SocketException end) {
+          // the server dropped the connection
+        }
+        assertEquals(0x1, lastOpcode, "the stream ended mid-queue, not with a close frame");
+      }
+    }
+  }
 }

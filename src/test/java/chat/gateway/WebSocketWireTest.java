@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chat.gateway.WebSocketWire.Event;
+import chat.testing.ClientFrames;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,29 +23,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class WebSocketWireTest {
   private static final int LIMIT = 1000;
 
-  /** A client frame as the RFC wants it: masked with a random key. */
   static byte[] clientFrame(boolean fin, int opcode, byte[] payload) {
-    return clientFrame(fin, opcode, payload, true, 0);
+    return ClientFrames.frame(fin, opcode, payload, true, 0);
   }
 
   static byte[] clientFrame(boolean fin, int opcode, byte[] payload, boolean masked, int reservedBits) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write((fin ? 0x80 : 0) | reservedBits | opcode);
-    int maskBit = masked ? 0x80 : 0;
-    if (payload.length <= 125) {
-      out.write(maskBit | payload.length);
-    } else if (payload.length <= 0xFFFF) {
-      out.write(maskBit | 126);
-      out.write(payload.length >> 8);
-      out.write(payload.length & 0xFF);
-    } else {
-      out.write(maskBit | 127);
-      for (int i = 7; i >= 0; i--) out.write((int) ((long) payload.length >> (8 * i)) & 0xFF);
-    }
-    byte[] mask = {0x12, (byte) 0xA4, 0x5C, (byte) 0xF1};
-    if (masked) out.writeBytes(mask);
-    for (int i = 0; i < payload.length; i++) out.write(masked ? payload[i] ^ mask[i & 3] : payload[i]);
-    return out.toByteArray();
+    return ClientFrames.frame(fin, opcode, payload, masked, reservedBits);
   }
 
   static byte[] text(String s) {

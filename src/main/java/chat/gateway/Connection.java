@@ -523,6 +523,8 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     }
     if (out.offer(json)) {
       gateway.framesOut.increment();
+    } else if (out.isClosed()) {
+      closed = true; // the client went away under this frame: nothing slow about it, the socket just ends
     } else if (essential) {
       // dropping a chat frame would break the stream's gapless order: close, the client resyncs
       gateway.slowClosed.increment();

@@ -82,6 +82,7 @@ public final class SocketFlow {
     private final AtomicBoolean stageWaiting = new AtomicBoolean();
     private volatile boolean completed;
     private volatile int closeCode = WebSocketWire.NORMAL_CLOSURE;
+    private volatile boolean streamEnded;
     private final AsyncCallback<BoxedUnit> wake;
 
     private Outbound(int capacity, AsyncCallback<BoxedUnit> wake) {
@@ -99,6 +100,11 @@ public final class SocketFlow {
 
     public int size() {
       return size.get();
+    }
+
+    /** The socket's stream has ended (the client went away, or the connection broke). */
+    public boolean isClosed() {
+      return streamEnded;
     }
 
     /** The socket closes with {@code closeCode} once the frames already offered went out. */
@@ -204,7 +210,10 @@ public final class SocketFlow {
 
       @Override
       public void postStop() {
-        if (outbound != null) outbound.completed = true;
+        if (outbound != null) {
+          outbound.streamEnded = true;
+          outbound.completed = true;
+        }
         connection.tell(new Connection.StreamEnded());
       }
 

@@ -1,5 +1,6 @@
 package chat.bench;
 
+import chat.gateway.WebSocketWire;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -10,8 +11,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Iterator;
@@ -43,7 +42,6 @@ final class WsConnector implements AutoCloseable {
     private static final int MAX_HANDSHAKE_BYTES = 16 << 10;
     /** A text message assembled from fragments may not grow beyond this. */
     private static final int MAX_MESSAGE_BYTES = 16 << 20;
-    private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     private final InetSocketAddress server;
     private final String hostHeader;
@@ -421,7 +419,7 @@ final class WsConnector implements AutoCloseable {
                 return false;
             }
             String accept = header(head, "sec-websocket-accept");
-            if (!expectedAccept(key).equals(accept)) {
+            if (!WebSocketWire.acceptKey(key).equals(accept)) {
                 throw new IOException("bad Sec-WebSocket-Accept in the upgrade answer");
             }
             synchronized (this) {
@@ -610,14 +608,5 @@ final class WsConnector implements AutoCloseable {
             }
         }
         return null;
-    }
-
-    static String expectedAccept(String key) {
-        try {
-            byte[] sha1 = MessageDigest.getInstance("SHA-1").digest((key + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
-            return Base64.getEncoder().encodeToString(sha1);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 is part of every JDK", e);
-        }
     }
 }

@@ -48,7 +48,7 @@ class WsConnectorTest {
                 assertTrue(request.startsWith("GET /ws?token=tok+en HTTP/1.1\r\n"), request);
                 String key = request.lines().filter(l -> l.startsWith("Sec-WebSocket-Key: ")).findFirst().orElseThrow().substring(19);
                 out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                        + "Sec-WebSocket-Accept: " + WsConnector.expectedAccept(key) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        + "Sec-WebSocket-Accept: " + chat.gateway.WebSocketWire.acceptKey(key) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 upgraded.get(10, TimeUnit.SECONDS);
 
                 String big = "x".repeat(70_000); // a 64-bit length

@@ -10,8 +10,10 @@ import chat.user.UpdateLog;
 import chat.user.User;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -47,11 +49,14 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   /** The outcome of a send's asynchronous checks; {@code code} null means it may go. */
   private record SendChecked(ClientFrame.Send send, String peer, String groupId, String code, String message, ActorRef<StreamAck> ackTo)
       implements Msg {}
-  private record Reregister() implements Msg {}
   /** The user's entity this socket addressed directly stopped (it moved to another node, or passivated in a race). */
   private record UserEntityStopped(ActorRef<User.Command> entity) implements Msg {}
   /** No {@code Connected} yet after registering again: the shard may have handed that to the stopped entity. */
   private record RegisterAgain() implements Msg {}
+  /** A presence entity this socket is registered or subscribed with stopped (it moved, or crashed). */
+  private record PresenceStopped(ActorRef<Presence.Command> entity) implements Msg {}
+  /** No {@code Registered} yet from the user's presence entity. */
+  private record RegisterPresenceAgain() implements Msg {}
   /** This node is leaving the cluster: the client should reconnect (to another node) and sync. */
   public record NodeLeaving() implements Msg {}
   /**
@@ -68,6 +73,12 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   /** How long a socket waits for {@code Connected} after registering again before it asks once more. */
   private static final Duration REGISTER_AGAIN_AFTER = Duration.ofMillis(500);
   private static final String REGISTER_AGAIN_TIMER = "register-again";
+  private static final String REGISTER_PRESENCE_TIMER = "register-presence";
+  /**
+   * How long the first registrations may take before they are sent again: a message through sharding
+   * can be lost when its entity stops as it arrives. Generous, as the entities may be recovering.
+   */
+  private static final Duration FIRST_REGISTRATION_TIMEOUT = Duration.ofSeconds(10);
 
   /** A connection whose outbound queue arrives later, as {@link OutboundReady}. */
   public static Behavior<Msg> create(String userId, Gateway gateway) {
@@ -95,6 +106,12 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   private ActorRef<User.Command> registeredWith;
   /** The entity that last stopped under this socket: its late answers do not confirm a registration. */
   private ActorRef<User.Command> stoppedEntity;
+  /**
+   * The presence entities that confirmed this socket's registration (its own user's) or a subscription,
+   * by the user each one is for: watched, so that the socket registers or subscribes again when one
+   * stops, as with {@code registeredWith}.
+   */
+  private final Map<ActorRef<Presence.Command>, String> presenceEntities = new HashMap<>();
   private final ActorRef<User.Outbound> asUserListener;
   private final ActorRef<Presence.Live> asPresenceListener;
   private final Set<String> subscriptions = new HashSet<>();
@@ -126,10 +143,11 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     this.userViaSharding = gateway.sharding.entityRefFor(User.TYPE_KEY, userId);
     this.asUserListener = ctx.messageAdapter(User.Outbound.class, FromUser::new);
     this.asPresenceListener = ctx.messageAdapter(Presence.Live.class, FromPresence::new);
-    user().tell(new User.Connect(asUserListener));
-    presenceOf(userId).tell(new Presence.Online(asPresenceListener));
-    // Entities can move or restart (rebalance, crash); registering again is idempotent and cheap.
-    timers.startTimerWithFixedDelay(new Reregister(), Duration.ofSeconds(30));
+    // Entities can move or restart (rebalance, crash): the socket watches the incarnations that confirm
+    // its registrations and registers again when one stops. No periodic re-registration: a timer per
+    // idle socket made young collections scan most of the old generation (docs/benchmarks.md).
+    registerWithUser(FIRST_REGISTRATION_TIMEOUT);
+    registerWithPresence(FIRST_REGISTRATION_TIMEOUT);
     gateway.openSockets.incrementAndGet();
     LiveSockets.of(gateway.system).register(ctx.getSelf(), new NodeLeaving());
   }
@@ -163,10 +181,12 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       case LoadNextPage l -> loadNextPage();
       case UserEntityStopped u -> userEntityStopped(u);
       case RegisterAgain r -> registerAgain();
-      case Reregister r -> {
-        user().tell(new User.Connect(asUserListener));
-        presenceOf(userId).tell(new Presence.Online(asPresenceListener));
+      case PresenceStopped p -> {
+        String user = presenceEntities.remove(p.entity());
+        if (user != null && user.equals(userId)) registerWithPresence(REGISTER_AGAIN_AFTER);
+        if (user != null && subscriptions.contains(user)) presenceOf(user).tell(new Presence.Subscribe(asPresenceListener));
       }
+      case RegisterPresenceAgain r -> registerWithPresence(REGISTER_AGAIN_AFTER);
       case StreamEnded e -> {
         return stop();
       }
@@ -213,11 +233,21 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
   /**
    * Registers through sharding until a {@code Connected} confirms it. The shard learns of its
    * entity's end on its own schedule: a {@code Connect} that reaches it first goes to the stopped
-   * entity and is lost, and the socket would get nothing live until the next periodic registration.
+   * entity and is lost, and the socket would get nothing live, for good.
    */
   private void registerAgain() {
+    registerWithUser(REGISTER_AGAIN_AFTER);
+  }
+
+  private void registerWithUser(Duration askAgainAfter) {
     user().tell(new User.Connect(asUserListener));
-    timers.startSingleTimer(REGISTER_AGAIN_TIMER, new RegisterAgain(), REGISTER_AGAIN_AFTER);
+    timers.startSingleTimer(REGISTER_AGAIN_TIMER, new RegisterAgain(), askAgainAfter);
+  }
+
+  /** Registers through sharding until a {@code Registered} names the entity, as for the user's entity. */
+  private void registerWithPresence(Duration askAgainAfter) {
+    presenceOf(userId).tell(new Presence.Online(asPresenceListener));
+    timers.startSingleTimer(REGISTER_PRESENCE_TIMER, new RegisterPresenceAgain(), askAgainAfter);
   }
 
   /** Completing the queue closes the socket after the frames already buffered. */
@@ -272,6 +302,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
         for (String u : s.users()) {
           if (s.subscribe() ? subscriptions.add(u) : subscriptions.remove(u)) {
             presenceOf(u).tell(s.subscribe() ? new Presence.Subscribe(asPresenceListener) : new Presence.Unsubscribe(asPresenceListener));
+            if (!s.subscribe() && !u.equals(userId)) forgetPresenceEntityOf(u);
           }
         }
       }
@@ -498,7 +529,21 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     switch (live) {
       case Presence.PresenceChanged p -> emit(Frames.presence(p), false);
       case Presence.TypingNow t -> emit(Frames.typing(t), false);
+      case Presence.Registered r -> {
+        if (r.user().equals(userId)) timers.cancel(REGISTER_PRESENCE_TIMER);
+        if (presenceEntities.putIfAbsent(r.presence(), r.user()) == null) {
+          getContext().watchWith(r.presence(), new PresenceStopped(r.presence()));
+        }
+      }
     }
+  }
+
+  private void forgetPresenceEntityOf(String user) {
+    presenceEntities.entrySet().removeIf(e -> {
+      if (!e.getValue().equals(user)) return false;
+      getContext().unwatch(e.getKey());
+      return true;
+    });
   }
 
   private void error(String id, String code, String message) {

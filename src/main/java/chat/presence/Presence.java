@@ -11,7 +11,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -40,33 +40,37 @@ public final class Presence extends AbstractBehavior<Presence.Command> {
   public record PrivacyChanged(Account.LastSeenVisibility visibility) implements Command {}
   private record Loaded(Account.Info info) implements Command {}
   private record Tick() implements Command {}
+  private static final String TICK = "tick";
 
   /** Live-only frames for sockets. */
   public sealed interface Live extends CborSerializable {}
   /** {@code lastSeen} is 0 when unknown or hidden by the user's privacy setting. */
   public record PresenceChanged(String user, boolean online, long lastSeen) implements Live {}
   public record TypingNow(String conversation, String user) implements Live {}
+  /**
+   * Answers {@link Online} and {@link Subscribe}: the socket is registered with (or subscribed to) this
+   * incarnation of {@code user}'s entity, which it watches, to register or subscribe again when the
+   * entity stops (rebalance, crash) instead of asking periodically.
+   */
+  public record Registered(String user, ActorRef<Command> presence) implements Live {}
 
   public record Settings(Duration flushInterval) {}
 
   public static Behavior<Command> create(EntityContext<Command> entity, Settings settings) {
-    return Behaviors.setup(ctx -> Behaviors.withStash(10_000, stash -> {
+    return Behaviors.setup(ctx -> Behaviors.withStash(10_000, stash -> Behaviors.withTimers(timers -> {
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
       ctx.ask(Account.Info.class, sharding.entityRefFor(Account.TYPE_KEY, entity.getEntityId()), Duration.ofSeconds(10),
           Account.Get::new,
           (info, failure) -> new Loaded(info != null ? info
               : new Account.Info(false, entity.getEntityId(), null, null, Account.LastSeenVisibility.everyone, 0L)));
       return Behaviors.receive(Command.class)
-          .onMessage(Loaded.class, loaded -> stash.unstashAll(Behaviors.withTimers(timers -> {
-            timers.startTimerWithFixedDelay(new Tick(), settings.flushInterval());
-            return new Presence(ctx, entity, loaded.info());
-          })))
+          .onMessage(Loaded.class, loaded -> stash.unstashAll(new Presence(ctx, entity, timers, settings, loaded.info())))
           .onAnyMessage(other -> {
             stash.stash(other);
             return Behaviors.same();
           })
           .build();
-    }));
+    })));
   }
 
   private final String userId;
@@ -74,12 +78,17 @@ public final class Presence extends AbstractBehavior<Presence.Command> {
   private final ClusterSharding sharding;
   private final Set<ActorRef<Live>> sockets = new HashSet<>();
   private final Set<ActorRef<Live>> subscribers = new HashSet<>();
+  private final TimerScheduler<Command> timers;
+  private final Settings settings;
   private Account.LastSeenVisibility visibility;
   private long lastSeen;
   private long flushedLastSeen;
 
-  private Presence(ActorContext<Command> ctx, EntityContext<Command> entity, Account.Info info) {
+  private Presence(ActorContext<Command> ctx, EntityContext<Command> entity, TimerScheduler<Command> timers, Settings settings,
+                   Account.Info info) {
     super(ctx);
+    this.timers = timers;
+    this.settings = settings;
     this.userId = entity.getEntityId();
     this.entity = entity;
     this.sharding = ClusterSharding.get(ctx.getSystem());
@@ -100,6 +109,7 @@ public final class Presence extends AbstractBehavior<Presence.Command> {
       case Online o -> {
         boolean wasOnline = !sockets.isEmpty();
         if (sockets.add(o.socket())) getContext().watchWith(o.socket(), new Offline(o.socket()));
+        o.socket().tell(new Registered(userId, getContext().getSelf()));
         lastSeen = Math.max(lastSeen, System.currentTimeMillis());
         if (!wasOnline) broadcast();
       }
@@ -122,6 +132,7 @@ public final class Presence extends AbstractBehavior<Presence.Command> {
         if (subscribers.add(s.subscriber()) && !sockets.contains(s.subscriber())) {
           getContext().watchWith(s.subscriber(), new Offline(s.subscriber()));
         }
+        s.subscriber().tell(new Registered(userId, getContext().getSelf()));
         s.subscriber().tell(current());
       }
       case Unsubscribe u -> {
@@ -141,7 +152,18 @@ public final class Presence extends AbstractBehavior<Presence.Command> {
       }
       case Loaded l -> { /* only while starting */ }
     }
+    armTick();
     return this;
+  }
+
+  /**
+   * The tick flushes last seen and passivates an entity nobody listens to. It runs only while it has
+   * something to do: a periodic timer for each online user, firing for nothing while the user idles,
+   * made young collections scan most of the old generation once many sockets were open.
+   */
+  private void armTick() {
+    boolean due = lastSeen > flushedLastSeen || (sockets.isEmpty() && subscribers.isEmpty());
+    if (due && !timers.isTimerActive(TICK)) timers.startSingleTimer(TICK, new Tick(), settings.flushInterval());
   }
 
   private PresenceChanged current() {

@@ -175,6 +175,13 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** {@code by} has received or read message {@code msgId} (seq {@code msgSeq} in this stream). */
   public record ReceiptAdded(String msgId, String conversation, String status, String by, long ts, long msgSeq) implements Event {}
 
+  /**
+   * The timer of the passivation check, armed only while no socket is connected. A timer per entity of
+   * every idle socket, firing for nothing, made young collections scan most of the old generation
+   * (docs/benchmarks.md, "idle sockets' timers").
+   */
+  private static final String PASSIVATION_CHECK = "passivation-check";
+
   /** Enough for everyone a person talks to at once; a peer beyond it goes through sharding, correct and a little slower. */
   private static final int PEERS_ADDRESSED_DIRECTLY = 256;
 
@@ -186,7 +193,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public static Behavior<Command> create(EntityContext<Command> entity, ChatSettings settings, Sealer sealer, MediaRetention media,
                                          UpdateLog updateLog) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      timers.startTimerWithFixedDelay(new Tick(), settings.passivateAfter());
+      timers.startTimerWithFixedDelay(PASSIVATION_CHECK, new Tick(), settings.passivateAfter());
       return new User(entity, ctx, timers, settings, sealer, media, updateLog);
     }));
   }
@@ -271,6 +278,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         case Connect c -> connect(state, c);
         case Disconnect d -> {
           connections.remove(d.connection());
+          if (connections.isEmpty() && !timers.isTimerActive(PASSIVATION_CHECK)) {
+            timers.startTimerWithFixedDelay(PASSIVATION_CHECK, new Tick(), settings.passivateAfter());
+          }
           yield Effect().none();
         }
         case Send s -> {
@@ -321,6 +331,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private Effect<Event, UserState> connect(UserState state, Connect c) {
     if (connections.add(c.connection())) ctx.watchWith(c.connection(), new Disconnect(c.connection()));
+    // a connected user never passivates: no periodic check while sockets are open (see PASSIVATION_CHECK)
+    timers.cancel(PASSIVATION_CHECK);
     c.connection().tell(new Connected(end(state), ctx.getSelf()));
     return Effect().none();
   }

@@ -53,6 +53,28 @@ class PresenceTest {
     }
   }
 
+  /**
+   * A rebalance or crash restarts a presence entity with no memory of sockets or subscribers: both must
+   * find the new one by themselves, or the user shows offline (and silent) to everyone until reconnecting.
+   */
+  @Test
+  void presenceSurvivesItsEntityRestarting() {
+    String gina = rest.login("pgina"), hank = rest.login("phank");
+    try (WsClient h = server.connect(hank)) {
+      h.awaitType("hello");
+      WsClient g = server.connect(gina);
+      g.awaitType("hello");
+      h.send("{\"type\":\"subscribe\",\"users\":[\"pgina\"]}");
+      presenceOf(h, "pgina", true);
+      server.stopPresenceEntity("pgina");
+      // the new entity knows gina's socket again and tells her subscriber
+      presenceOf(h, "pgina", true);
+      g.close();
+      JsonNode offline = presenceOf(h, "pgina", false);
+      assertTrue(offline.get("lastSeen").asLong() > 0, "the new entity saw the socket close: " + offline);
+    }
+  }
+
   @Test
   void privacyNobodyHidesLastSeen() {
     String carol = rest.login("pcarol"), dave = rest.login("pdave");

@@ -1,5 +1,6 @@
 package chat.testing;
 
+import chat.presence.Presence;
 import chat.server.ParleyServer;
 import chat.user.User;
 import com.typesafe.config.Config;
@@ -82,6 +83,23 @@ public final class TestServer implements AutoCloseable {
       Adapter.toClassic(entity).tell(PoisonPill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
     } catch (Exception e) {
       throw new IllegalStateException("could not reach the entity of " + userId, e);
+    }
+  }
+
+  /** Stops {@code userId}'s Presence entity, as a rebalance moving it to another node would. */
+  public void stopPresenceEntity(String userId) {
+    var system = server.system();
+    Duration wait = Duration.ofSeconds(15);
+    try {
+      // the entity names itself first in its answer to a subscription
+      Presence.Live first = AskPattern.<Presence.Command, Presence.Live>ask(
+              ClusterSharding.get(system).entityRefFor(Presence.TYPE_KEY, userId),
+              Presence.Subscribe::new, wait, system.scheduler())
+          .toCompletableFuture().get(wait.toSeconds(), TimeUnit.SECONDS);
+      if (!(first instanceof Presence.Registered registered)) throw new IllegalStateException("unexpected answer " + first);
+      Adapter.toClassic(registered.presence()).tell(PoisonPill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
+    } catch (Exception e) {
+      throw new IllegalStateException("could not reach the presence entity of " + userId, e);
     }
   }
 

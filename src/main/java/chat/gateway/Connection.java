@@ -180,7 +180,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
       }
       case LoadNextPage l -> loadNextPage();
       case UserEntityStopped u -> userEntityStopped(u);
-      case RegisterAgain r -> registerAgain();
+      case RegisterAgain r -> registerWithUser(REGISTER_AGAIN_AFTER);
       case PresenceStopped p -> {
         String user = presenceEntities.remove(p.entity());
         if (user != null && user.equals(userId)) registerWithPresence(REGISTER_AGAIN_AFTER);
@@ -227,7 +227,7 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
     if (addressed) userEntity = null;
     if (registered) registeredWith = null;
     if (sendsInFlight > 0) closeOutbound();
-    else if (registered) registerAgain();
+    else if (registered) registerWithUser(REGISTER_AGAIN_AFTER);
   }
 
   /**
@@ -235,10 +235,6 @@ public final class Connection extends AbstractBehavior<Connection.Msg> {
    * entity's end on its own schedule: a {@code Connect} that reaches it first goes to the stopped
    * entity and is lost, and the socket would get nothing live, for good.
    */
-  private void registerAgain() {
-    registerWithUser(REGISTER_AGAIN_AFTER);
-  }
-
   private void registerWithUser(Duration askAgainAfter) {
     user().tell(new User.Connect(asUserListener));
     timers.startSingleTimer(REGISTER_AGAIN_TIMER, new RegisterAgain(), askAgainAfter);

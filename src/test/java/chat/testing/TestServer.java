@@ -13,11 +13,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.pekko.actor.PoisonPill;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /** A real Parley node in this JVM on a fresh (or given) data dir and a free port. */
 public final class TestServer implements AutoCloseable {
@@ -73,33 +75,31 @@ public final class TestServer implements AutoCloseable {
    * sockets stay open. The entity names itself in its answer to an empty delivery.
    */
   public void stopUserEntity(String userId) {
-    var system = server.system();
-    Duration wait = Duration.ofSeconds(15);
-    try {
-      ActorRef<User.Command> entity = AskPattern.<User.Command, User.Delivered>ask(
-              ClusterSharding.get(system).entityRefFor(User.TYPE_KEY, userId),
-              replyTo -> new User.Deliver("nobody", List.of(), replyTo), wait, system.scheduler())
-          .toCompletableFuture().get(wait.toSeconds(), TimeUnit.SECONDS).entity();
-      Adapter.toClassic(entity).tell(PoisonPill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
-    } catch (Exception e) {
-      throw new IllegalStateException("could not reach the entity of " + userId, e);
-    }
+    stopEntity(User.TYPE_KEY, userId, (ActorRef<User.Delivered> replyTo) -> new User.Deliver("nobody", List.of(), replyTo),
+        User.Delivered::entity);
   }
 
   /** Stops {@code userId}'s Presence entity, as a rebalance moving it to another node would. */
   public void stopPresenceEntity(String userId) {
+    // the entity names itself first in its answer to a subscription
+    stopEntity(Presence.TYPE_KEY, userId, (ActorRef<Presence.Live> replyTo) -> new Presence.Subscribe(replyTo), first -> {
+      if (first instanceof Presence.Registered registered) return registered.presence();
+      throw new IllegalStateException("unexpected answer " + first);
+    });
+  }
+
+  /** Asks a sharded entity a question whose answer names it, then stops that incarnation. */
+  private <C, R> void stopEntity(EntityTypeKey<C> type, String entityId, Function<ActorRef<R>, C> question,
+                                 Function<R, ActorRef<?>> entityIn) {
     var system = server.system();
     Duration wait = Duration.ofSeconds(15);
     try {
-      // the entity names itself first in its answer to a subscription
-      Presence.Live first = AskPattern.<Presence.Command, Presence.Live>ask(
-              ClusterSharding.get(system).entityRefFor(Presence.TYPE_KEY, userId),
-              Presence.Subscribe::new, wait, system.scheduler())
+      R answer = AskPattern.<C, R>ask(ClusterSharding.get(system).entityRefFor(type, entityId), question::apply, wait,
+              system.scheduler())
           .toCompletableFuture().get(wait.toSeconds(), TimeUnit.SECONDS);
-      if (!(first instanceof Presence.Registered registered)) throw new IllegalStateException("unexpected answer " + first);
-      Adapter.toClassic(registered.presence()).tell(PoisonPill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
+      Adapter.toClassic(entityIn.apply(answer)).tell(PoisonPill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
     } catch (Exception e) {
-      throw new IllegalStateException("could not reach the presence entity of " + userId, e);
+      throw new IllegalStateException("could not reach the " + type.name() + " entity of " + entityId, e);
     }
   }
 
